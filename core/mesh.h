@@ -1,0 +1,188 @@
+// Mesh: one node's protocol state machine for one mesh — membership (CRDT), dissemination
+// (push gossip + push-pull anti-entropy), liveness (leader heartbeat epochs, pruning, leader
+// failover) and client attachment. Driven by Node (node.h), which owns the key pair, the
+// outputs and the routes across meshes. Sans-IO: time and randomness come in as arguments.
+//
+// Liveness in short (see liveness.h for the aggregate):
+//  - the leader is the lowest-key peer this node considers alive; every heartbeatInterval (H)
+//    it starts a new epoch; an epoch spreads with the sync messages and is forwarded at once;
+//  - a node that learns an epoch sets its own slot's bit in it and judges: a member whose bit is
+//    missing from the last `prune_epochs` epochs is dropped from this node's view; the leader
+//    also writes a tombstone for it, which removes it from the mesh state everywhere;
+//  - members a node learned less than `prune_epochs` epochs ago are not judged yet;
+//  - if no epoch is learned for prune_epochs * H, the leader is considered dead, and the next
+//    lowest key leads; a node dropped by mistake re-announces itself with a newer version.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/desired.h"
+#include "core/events.h"
+#include "core/liveness.h"
+#include "core/messages.h"
+#include "core/params.h"
+#include "core/rng.h"
+#include "core/routes.h"
+#include "core/state.h"
+
+namespace smeg {
+
+// What a Mesh needs from its Node.
+struct MeshContext {
+  const KeyPair* keys = nullptr;
+  const Params* params = nullptr;
+  RecordPool* pool = nullptr;
+  std::deque<Transmit>* out = nullptr;
+  std::deque<Event>* events = nullptr;
+  uint64_t* bytes_sent = nullptr;
+};
+
+// Counters of one mesh at one node, for metrics.
+struct MeshStats {
+  uint64_t messages_sent = 0;
+  uint64_t bytes_sent = 0;
+  uint64_t messages_received = 0;
+  uint64_t prunes = 0;           // members this node dropped for missed heartbeats
+  uint64_t tombstones_written = 0;
+  uint64_t leader_changes = 0;
+};
+
+class Mesh {
+ public:
+  // A new mesh with this node as its only member (and leader, as a peer).
+  static Mesh create(const MeshContext& ctx, Time now, Rng& rng, std::string id,
+                     MeshOptions options);
+  // A mesh to be joined through the member at `bootstrap`; sends the join request.
+  static Mesh join(const MeshContext& ctx, Time now, std::string id, MeshOptions options,
+                   Endpoint bootstrap);
+
+  const std::string& id() const { return id_; }
+  const Prefix& prefix() const { return prefix_; }
+  const MeshOptions& options() const { return options_; }
+  const MeshState& state() const { return state_; }
+  const EpochWindow& epochs() const { return window_; }
+  const MeshStats& stats() const { return stats_; }
+  bool joining() const { return joining_; }
+  bool failed() const { return failed_; }
+
+  void handle_message(Time now, Rng& rng, const Message& msg);
+  void handle_timeout(Time now, Rng& rng);
+  Time next_timeout() const;
+
+  // Changes this node's own record (version bump + push gossip).
+  void update_self(Time now, Rng& rng, const MeshOptions& options);
+  void set_services(Time now, Rng& rng, std::vector<std::pair<std::string, std::string>> services);
+  void set_routes(Time now, Rng& rng, std::vector<Route> routes);
+  // Writes our own tombstone and pushes it; the mesh should be dropped afterwards.
+  void leave(Time now, Rng& rng);
+
+  // The view: members this node considers alive (state minus suspected), self included.
+  bool is_live(const PublicKey& key) const;
+  std::vector<RecordRef> live_members() const;
+  const PublicKey& leader() const { return leader_; }
+  const NodeRecord* self_record() const { return state_.find(ctx_.keys->public_key); }
+  IpAddr address_of(const NodeRecord& r) const;
+  // The peer a client attaches to (rendezvous over the live peers), if any.
+  std::optional<PublicKey> attached_peer(const PublicKey& client) const;
+  // Route adverts of the live members other than self.
+  std::vector<RouteAdvert> route_adverts() const;
+  // Set by Node: the routes selected in this mesh (for the desired config).
+  bool routes_dirty() const { return routes_dirty_; }
+  void clear_routes_dirty() { routes_dirty_ = false; }
+
+  DesiredDevice desired(const std::vector<SelectedRoute>& selected,
+                        const std::vector<Prefix>& kernel_routes) const;
+
+ private:
+  Mesh(const MeshContext& ctx, std::string id, MeshOptions options);
+
+  // Outgoing.
+  void send(Time now, const NodeRecord& to, MessageType type, Message::Body body);
+  void send_to(const Endpoint& ep, const PublicKey& key, MessageType type, Message::Body body);
+  void send_delta(Time now, const NodeRecord& to, MessageType type, std::vector<RecordRef> records,
+                  std::vector<Tombstone> tombs, std::vector<PublicKey> wanted, bool liveness);
+  SyncMsg make_sync() const;
+  std::vector<const NodeRecord*> pick_targets(Rng& rng);
+  void sync_round(Time now, Rng& rng);
+  void pull_round(Time now, Rng& rng);
+  void flush_hot(Time now, Rng& rng);
+  void forward_epoch(Time now, Rng& rng);
+
+  // Incoming.
+  void on_join_request(Time now, Rng& rng, const PublicKey& from, const JoinRequestMsg& m);
+  void on_sync(Time now, Rng& rng, const PublicKey& from, const SyncMsg& m, bool is_reply);
+  void on_buckets(Time now, const PublicKey& from, const BucketsMsg& m);
+  void on_digest(Time now, const PublicKey& from, const DigestMsg& m);
+  void on_delta(Time now, Rng& rng, const PublicKey& from, const DeltaMsg& m, bool snapshot);
+
+  // State changes.
+  void merge_record(Time now, const RecordRef& rec);
+  void merge_tombstone(Time now, const Tombstone& t);
+  void merge_liveness(Time now, Rng& rng, const LivenessView& v);
+  void publish(Time now);
+  NodeRecord self_template() const;
+  void finish_join(Time now, Rng& rng);
+  uint32_t pick_free_slot(Rng& rng) const;
+  void mark_hot(const PublicKey& key);
+
+  // Liveness.
+  void start_epoch(Time now, Rng& rng);
+  void on_new_epoch(Time now, Rng& rng, bool started_here);
+  void judge(Time now);
+  void suspect(Time now, const PublicKey& key, RemovalReason reason);
+  void unsuspect(Time now, const PublicKey& key);
+  void check_own_slot(Time now, Rng& rng);
+
+  // Derived view (recomputed when membership changes).
+  void refresh_view(Time now);
+  void emit(Time now, EventType type, const PublicKey& node,
+            RemovalReason reason = RemovalReason::kNone, uint64_t value = 0);
+
+  MeshContext ctx_;
+  std::string id_;
+  Prefix prefix_;
+  MeshOptions options_;
+  MeshState state_;
+  EpochWindow window_;
+  MeshStats stats_;
+
+  // Own record.
+  uint64_t own_version_ = 0;
+  uint32_t own_slot_ = RecordLimits::kNoSlot;
+  uint32_t own_attempt_ = 0;
+  std::vector<std::pair<std::string, std::string>> own_services_;
+  std::vector<Route> own_routes_;
+  bool left_ = false;
+
+  // Joining.
+  bool joining_ = false;
+  bool failed_ = false;
+  Endpoint bootstrap_;
+  Time join_started_{0};
+  Time next_join_retry_ = kNever;
+
+  // Liveness.
+  Time epoch_learned_at_{0};
+  Time next_epoch_ = kNever;      // when we start the next epoch, if we lead
+  std::map<PublicKey, uint64_t> suspected_;   // key -> record version when suspected
+  std::map<PublicKey, uint64_t> grace_;       // key -> epoch first seen (not judged yet)
+  uint64_t grace_all_until_ = 0;              // members known at join: not judged before this
+
+  // Dissemination.
+  std::map<PublicKey, uint32_t> hot_;  // key -> push rounds left
+  bool hot_fresh_ = false;             // something became hot during this input
+  Time next_sync_ = kNever;
+  Time next_pull_ = kNever;
+
+  // Derived view.
+  bool view_dirty_ = true;
+  bool routes_dirty_ = true;
+  std::vector<const NodeRecord*> live_peers_;  // sorted by key, self excluded
+  PublicKey leader_;
+};
+
+}  // namespace smeg
