@@ -10,6 +10,7 @@
 #include <array>
 #include <compare>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <span>
@@ -79,5 +80,27 @@ std::map<PublicKey, IpAddr> resolve_addresses(const Prefix& mesh, std::span<cons
 // starting or ending with '-' (so an id is always one DNS label).
 std::string generate_mesh_id(const std::array<uint8_t, 10>& random);
 Status validate_mesh_id(std::string_view id);
+
+// ---- Internal, declared here only so address_test.cc can drive it; not part of the API. ----
+namespace internal {
+
+// Interface ids never handed out (RFC 5453): 0 (subnet-router anycast), all ones, and the
+// reserved subnet anycast ids fdff:ffff:ffff:ff80..fdff:ffff:ffff:ffff (RFC 2526).
+bool is_reserved_interface_id(uint64_t id);
+
+struct AssignedId {
+  uint32_t attempt = 0;
+  uint64_t id = 0;
+  bool operator==(const AssignedId&) const = default;
+};
+using InterfaceIdFn = std::function<uint64_t(const PublicKey& key, uint32_t attempt)>;
+
+// The step behind resolve_addresses(), with the id derivation injected so collisions can be
+// forced: keys sorted and deduplicated, then each, in ascending order, takes its lowest attempt
+// whose id is neither reserved nor already taken.
+std::map<PublicKey, AssignedId> assign_interface_ids(std::span<const PublicKey> keys,
+                                                     const InterfaceIdFn& id_of);
+
+}  // namespace internal
 
 }  // namespace smeg
