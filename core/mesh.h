@@ -69,7 +69,8 @@ class Mesh {
   bool joining() const { return joining_; }
   bool failed() const { return failed_; }
 
-  void handle_message(Time now, Rng& rng, const Message& msg);
+  // `from` is where the datagram came from: replies go there (it is how a NATed client is reached).
+  void handle_message(Time now, Rng& rng, const Endpoint& from, const Message& msg);
   void handle_timeout(Time now, Rng& rng);
   Time next_timeout() const;
 
@@ -84,6 +85,8 @@ class Mesh {
   bool is_live(const PublicKey& key) const;
   std::vector<RecordRef> live_members() const;
   const PublicKey& leader() const { return leader_; }
+  // Recomputes the derived view (live peers, leader) if membership changed since.
+  void refresh(Time now);
   const NodeRecord* self_record() const { return state_.find(ctx_.keys->public_key); }
   IpAddr address_of(const NodeRecord& r) const;
   // The peer a client attaches to (rendezvous over the live peers), if any.
@@ -101,44 +104,48 @@ class Mesh {
   Mesh(const MeshContext& ctx, std::string id, MeshOptions options);
 
   // Outgoing.
-  void send(Time now, const NodeRecord& to, MessageType type, Message::Body body);
-  void send_to(const Endpoint& ep, const PublicKey& key, MessageType type, Message::Body body);
-  void send_delta(Time now, const NodeRecord& to, MessageType type, std::vector<RecordRef> records,
-                  std::vector<Tombstone> tombs, std::vector<PublicKey> wanted, bool liveness);
+  void send(const Endpoint& to, const PublicKey& to_key, MessageType type, Message::Body body);
+  void send_many(const std::vector<const NodeRecord*>& to, MessageType type, Message::Body body);
+  void send_delta(const Endpoint& to, const PublicKey& to_key, MessageType type,
+                  std::vector<RecordRef> records, std::vector<Tombstone> tombs,
+                  std::vector<PublicKey> wanted, bool liveness, bool push);
   SyncMsg make_sync() const;
-  std::vector<const NodeRecord*> pick_targets(Rng& rng);
+  std::vector<const NodeRecord*> pick_targets(Time now, Rng& rng);
   void sync_round(Time now, Rng& rng);
   void pull_round(Time now, Rng& rng);
   void flush_hot(Time now, Rng& rng);
-  void forward_epoch(Time now, Rng& rng);
+  void send_join_request();
 
   // Incoming.
-  void on_join_request(Time now, Rng& rng, const PublicKey& from, const JoinRequestMsg& m);
-  void on_sync(Time now, Rng& rng, const PublicKey& from, const SyncMsg& m, bool is_reply);
-  void on_buckets(Time now, const PublicKey& from, const BucketsMsg& m);
-  void on_digest(Time now, const PublicKey& from, const DigestMsg& m);
-  void on_delta(Time now, Rng& rng, const PublicKey& from, const DeltaMsg& m, bool snapshot);
+  void on_join_request(Time now, const Endpoint& from, const JoinRequestMsg& m);
+  void on_sync(Time now, Rng& rng, const Endpoint& from, const PublicKey& sender, const SyncMsg& m,
+               bool is_reply);
+  void on_buckets(const Endpoint& from, const PublicKey& sender, const BucketsMsg& m);
+  void on_digest(const Endpoint& from, const PublicKey& sender, const DigestMsg& m);
+  void on_delta(Time now, Rng& rng, const Endpoint& from, const PublicKey& sender,
+                const DeltaMsg& m, bool snapshot);
 
   // State changes.
-  void merge_record(Time now, const RecordRef& rec);
-  void merge_tombstone(Time now, const Tombstone& t);
+  void merge_record(Time now, const RecordRef& rec, bool spread);
+  void merge_tombstone(Time now, const Tombstone& t, bool spread);
   void merge_liveness(Time now, Rng& rng, const LivenessView& v);
   void publish(Time now);
   NodeRecord self_template() const;
   void finish_join(Time now, Rng& rng);
   uint32_t pick_free_slot(Rng& rng) const;
+  uint32_t pick_address_attempt() const;
   void mark_hot(const PublicKey& key);
 
   // Liveness.
   void start_epoch(Time now, Rng& rng);
-  void on_new_epoch(Time now, Rng& rng, bool started_here);
+  void on_new_epoch(Time now, Rng& rng, bool started_here, Time previous_learned);
   void judge(Time now);
   void suspect(Time now, const PublicKey& key, RemovalReason reason);
   void unsuspect(Time now, const PublicKey& key);
   void check_own_slot(Time now, Rng& rng);
+  bool is_self(const PublicKey& k) const { return k == ctx_.keys->public_key; }
+  Duration silence_limit() const;
 
-  // Derived view (recomputed when membership changes).
-  void refresh_view(Time now);
   void emit(Time now, EventType type, const PublicKey& node,
             RemovalReason reason = RemovalReason::kNone, uint64_t value = 0);
 

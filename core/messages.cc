@@ -52,7 +52,7 @@ void encode_body(Writer& w, const DeltaMsg& m) {
   }
   w.varint(m.wanted.size());
   for (const auto& k : m.wanted) w.array(k.bytes);
-  w.u8(m.has_liveness ? 1 : 0);
+  w.u8(static_cast<uint8_t>((m.has_liveness ? 1 : 0) | (m.push ? 2 : 0)));
   if (m.has_liveness) m.liveness.encode(w);
 }
 
@@ -120,9 +120,10 @@ DeltaMsg decode_delta(Reader& r, RecordPool& pool) {
     k.bytes = r.array<32>("delta.wanted.key");
     m.wanted.push_back(k);
   }
-  const uint8_t live = r.u8("delta.has_liveness");
-  if (live > 1) r.fail("delta.has_liveness", "bad flag");
-  m.has_liveness = live == 1;
+  const uint8_t flags = r.u8("delta.flags");
+  if (flags > 3) r.fail("delta.flags", "unknown flag");
+  m.has_liveness = (flags & 1) != 0;
+  m.push = (flags & 2) != 0;
   if (m.has_liveness) m.liveness = LivenessView::decode(r);
   return m;
 }

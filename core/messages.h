@@ -69,13 +69,15 @@ struct DeltaMsg {
   std::vector<RecordRef> records;
   std::vector<Tombstone> tombstones;
   std::vector<PublicKey> wanted;     // keys the sender wants back (anti-entropy)
+  bool push = false;                 // push gossip: fresh news the receiver should spread on
   bool has_liveness = false;
   LivenessView liveness;
 };
 
 struct Message {
+  using Body = std::variant<JoinRequestMsg, SyncMsg, BucketsMsg, DigestMsg, DeltaMsg>;
   MessageHeader header;
-  std::variant<JoinRequestMsg, SyncMsg, BucketsMsg, DigestMsg, DeltaMsg> body;
+  Body body;
 };
 
 // Protocol limits on counts in one message (decoding refuses more).

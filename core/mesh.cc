@@ -1,0 +1,792 @@
+#include "core/mesh.h"
+
+#include <algorithm>
+
+namespace smeg {
+
+namespace {
+
+// Rendezvous score for client attachment. Keys are uniformly random, so a fast 64-bit mix of
+// both keys is enough here and keeps recomputation cheap at thousands of peers; it is part of
+// the protocol (all nodes must agree), pinned by a golden test.
+uint64_t attach_score(const PublicKey& client, const PublicKey& peer) {
+  uint64_t h = 0x736d65672d617474ULL;  // "smeg-att"
+  for (size_t i = 0; i < 32; i += 8) {
+    uint64_t c = 0, p = 0;
+    for (size_t j = 0; j < 8; ++j) {
+      c = (c << 8) | client.bytes[i + j];
+      p = (p << 8) | peer.bytes[i + j];
+    }
+    h = mix64(h ^ c);
+    h = mix64(h ^ p);
+  }
+  return h;
+}
+
+}  // namespace
+
+uint64_t client_attach_score(const PublicKey& client, const PublicKey& peer) {
+  return attach_score(client, peer);
+}
+
+Mesh::Mesh(const MeshContext& ctx, std::string id, MeshOptions options)
+    : ctx_(ctx), id_(std::move(id)), prefix_(mesh_prefix(id_)), options_(std::move(options)) {}
+
+Mesh Mesh::create(const MeshContext& ctx, Time now, Rng& rng, std::string id,
+                  MeshOptions options) {
+  Mesh m(ctx, std::move(id), std::move(options));
+  m.own_slot_ = static_cast<uint32_t>(rng.uniform(64));
+  m.publish(now);
+  m.hot_.clear();  // nobody to tell yet
+  m.epoch_learned_at_ = now;
+  m.next_sync_ = now + Duration(static_cast<int64_t>(
+                           rng.uniform(static_cast<uint64_t>(ctx.params->sync_interval.count()))));
+  if (ctx.params->pull_interval.count() > 0) m.next_pull_ = now + ctx.params->pull_interval;
+  m.refresh(now);
+  if (m.options_.role == Role::kPeer) m.start_epoch(now, rng);
+  return m;
+}
+
+Mesh Mesh::join(const MeshContext& ctx, Time now, std::string id, MeshOptions options,
+                Endpoint bootstrap) {
+  Mesh m(ctx, std::move(id), std::move(options));
+  m.joining_ = true;
+  m.bootstrap_ = bootstrap;
+  m.join_started_ = now;
+  m.publish(now);
+  m.hot_.clear();
+  m.send_join_request();
+  m.next_join_retry_ = now + ctx.params->join_retry;
+  return m;
+}
+
+void Mesh::send_join_request() {
+  JoinRequestMsg jr{state_.find_ref(ctx_.keys->public_key)};
+  send(bootstrap_, PublicKey{}, MessageType::kJoinRequest, jr);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outgoing
+
+void Mesh::send(const Endpoint& to, const PublicKey& to_key, MessageType type, Message::Body body) {
+  Message m{{type, id_, ctx_.keys->public_key}, std::move(body)};
+  Transmit t{to, to_key, type, {}};
+  encode_message(m, t.bytes);
+  stats_.messages_sent++;
+  stats_.bytes_sent += t.bytes.size();
+  if (ctx_.bytes_sent) *ctx_.bytes_sent += t.bytes.size();
+  ctx_.out->push_back(std::move(t));
+}
+
+void Mesh::send_many(const std::vector<const NodeRecord*>& to, MessageType type,
+                     Message::Body body) {
+  if (to.empty()) return;
+  Message m{{type, id_, ctx_.keys->public_key}, std::move(body)};
+  std::vector<uint8_t> bytes;
+  encode_message(m, bytes);
+  for (const NodeRecord* r : to) {
+    if (!r->control) continue;
+    stats_.messages_sent++;
+    stats_.bytes_sent += bytes.size();
+    if (ctx_.bytes_sent) *ctx_.bytes_sent += bytes.size();
+    ctx_.out->push_back(Transmit{*r->control, r->key, type, bytes});
+  }
+}
+
+void Mesh::send_delta(const Endpoint& to, const PublicKey& to_key, MessageType type,
+                      std::vector<RecordRef> records, std::vector<Tombstone> tombs,
+                      std::vector<PublicKey> wanted, bool liveness, bool push) {
+  const size_t limit = ctx_.params->max_message_bytes;
+  // Room for the header and the liveness view, which go in the first chunk only.
+  size_t reserve = 128;
+  LivenessView view;
+  if (liveness) {
+    view = window_.view();
+    std::vector<uint8_t> scratch;
+    Writer w(scratch);
+    view.encode(w);
+    reserve += scratch.size();
+  }
+  const size_t max_wanted = (limit / 2) / 32;
+  if (wanted.size() > max_wanted) wanted.resize(max_wanted);  // the rest: next round
+  reserve += wanted.size() * 33;
+
+  DeltaMsg cur;
+  cur.push = push;
+  cur.wanted = std::move(wanted);
+  cur.has_liveness = liveness;
+  cur.liveness = std::move(view);
+  size_t size = reserve;
+  bool sent_any = false;
+  auto flush = [&] {
+    send(to, to_key, type, std::move(cur));
+    sent_any = true;
+    cur = DeltaMsg{};
+    cur.push = push;
+    size = 128;
+  };
+  std::vector<uint8_t> scratch;
+  for (auto& rec : records) {
+    scratch.clear();
+    Writer w(scratch);
+    rec->encode(w);
+    if (size + scratch.size() > limit && (!cur.records.empty() || !cur.tombstones.empty())) flush();
+    size += scratch.size();
+    cur.records.push_back(std::move(rec));
+  }
+  for (const auto& t : tombs) {
+    if (size + 40 > limit && (!cur.records.empty() || !cur.tombstones.empty())) flush();
+    size += 40;
+    cur.tombstones.push_back(t);
+  }
+  if (!sent_any || !cur.records.empty() || !cur.tombstones.empty()) flush();
+}
+
+SyncMsg Mesh::make_sync() const {
+  SyncMsg s;
+  s.summary = state_.summary();
+  s.members = static_cast<uint32_t>(state_.member_count());
+  s.liveness = window_.view();
+  return s;
+}
+
+std::vector<const NodeRecord*> Mesh::pick_targets(Time now, Rng& rng) {
+  refresh(now);
+  std::vector<const NodeRecord*> out;
+  if (options_.role == Role::kClient) {
+    if (auto p = attached_peer(ctx_.keys->public_key)) {
+      if (const NodeRecord* r = state_.find(*p)) out.push_back(r);
+    }
+    return out;
+  }
+  const size_t n = live_peers_.size();
+  const size_t branch = ctx_.params->branch;
+  if (n == 0) return out;
+  if (n <= branch) return live_peers_;
+  // The window: cluster_size peers around our position in key order.
+  const size_t w = std::min<size_t>(std::max<size_t>(ctx_.params->cluster_size, branch), n);
+  const auto pos = static_cast<size_t>(
+      std::lower_bound(live_peers_.begin(), live_peers_.end(), ctx_.keys->public_key,
+                       [](const NodeRecord* r, const PublicKey& k) { return r->key < k; }) -
+      live_peers_.begin());
+  const size_t start = (pos + n - w / 2) % n;
+  while (out.size() < branch) {
+    const NodeRecord* r = live_peers_[(start + rng.uniform(w)) % n];
+    if (std::find(out.begin(), out.end(), r) == out.end()) out.push_back(r);
+  }
+  if (n > w && rng.chance(ctx_.params->inter_cluster_chance)) {
+    const NodeRecord* r = live_peers_[rng.uniform(n)];
+    if (std::find(out.begin(), out.end(), r) == out.end()) out.back() = r;
+  }
+  return out;
+}
+
+void Mesh::sync_round(Time now, Rng& rng) {
+  send_many(pick_targets(now, rng), MessageType::kSync, make_sync());
+}
+
+void Mesh::pull_round(Time now, Rng& rng) {
+  refresh(now);
+  if (options_.role == Role::kClient || live_peers_.empty()) return;
+  // A pull reaches outside the gossip window: any live peer, uniformly.
+  const NodeRecord* r = live_peers_[rng.uniform(live_peers_.size())];
+  send_many({r}, MessageType::kSync, make_sync());
+}
+
+void Mesh::flush_hot(Time now, Rng& rng) {
+  hot_fresh_ = false;
+  if (hot_.empty()) return;
+  DeltaMsg d;
+  d.push = true;
+  for (auto it = hot_.begin(); it != hot_.end();) {
+    if (RecordRef r = state_.find_ref(it->first)) d.records.push_back(r);
+    if (uint64_t tv = state_.tombstone_version(it->first)) d.tombstones.push_back({it->first, tv});
+    if (--it->second == 0) {
+      it = hot_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  auto targets = pick_targets(now, rng);
+  if (targets.empty()) return;
+  // Push deltas are small (recent changes); a large burst is chunked by send_delta.
+  for (const NodeRecord* t : targets) {
+    if (!t->control) continue;
+    send_delta(*t->control, t->key, MessageType::kDelta, d.records, d.tombstones, {}, false, true);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Incoming
+
+void Mesh::handle_message(Time now, Rng& rng, const Endpoint& from, const Message& msg) {
+  stats_.messages_received++;
+  const PublicKey& sender = msg.header.sender;
+  if (is_self(sender)) return;
+  if (joining_ && msg.header.type != MessageType::kSnapshot) return;
+  switch (msg.header.type) {
+    case MessageType::kJoinRequest:
+      on_join_request(now, from, std::get<JoinRequestMsg>(msg.body));
+      break;
+    case MessageType::kSync:
+    case MessageType::kSyncReply:
+      on_sync(now, rng, from, sender, std::get<SyncMsg>(msg.body),
+              msg.header.type == MessageType::kSyncReply);
+      break;
+    case MessageType::kBuckets:
+      on_buckets(from, sender, std::get<BucketsMsg>(msg.body));
+      break;
+    case MessageType::kDigest:
+      on_digest(from, sender, std::get<DigestMsg>(msg.body));
+      break;
+    case MessageType::kDelta:
+    case MessageType::kSnapshot:
+      on_delta(now, rng, from, sender, std::get<DeltaMsg>(msg.body),
+               msg.header.type == MessageType::kSnapshot);
+      break;
+  }
+  // News learned from this message goes out at once (the first push round), not at the next
+  // tick: it then crosses the mesh at network latency per hop.
+  if (hot_fresh_) flush_hot(now, rng);
+}
+
+void Mesh::on_join_request(Time now, const Endpoint& from, const JoinRequestMsg& m) {
+  merge_record(now, m.record, true);
+  send_delta(from, m.record->key, MessageType::kSnapshot, state_.records(), state_.tombstones(),
+             {}, true, false);
+}
+
+void Mesh::on_sync(Time now, Rng& rng, const Endpoint& from, const PublicKey& sender,
+                   const SyncMsg& m, bool is_reply) {
+  const bool lacks = window_.remote_lacks(m.liveness);
+  merge_liveness(now, rng, m.liveness);
+  if (is_reply) return;
+  if (lacks) send(from, sender, MessageType::kSyncReply, make_sync());
+  if (m.summary != state_.summary()) {
+    send(from, sender, MessageType::kBuckets, BucketsMsg{state_.bucket_summaries()});
+  }
+}
+
+void Mesh::on_buckets(const Endpoint& from, const PublicKey& sender, const BucketsMsg& m) {
+  const auto& mine = state_.bucket_summaries();
+  // Cover as many differing buckets as fit in one message; the rest wait for the next round.
+  const size_t per_bucket = std::max<size_t>(1, state_.member_count() / MeshState::kBuckets + 1);
+  const size_t max_buckets = std::max<size_t>(1, ctx_.params->max_message_bytes / 48 / per_bucket);
+  uint64_t mask = 0;
+  size_t covered = 0;
+  for (size_t b = 0; b < MeshState::kBuckets && covered < max_buckets; ++b) {
+    if (mine[b] != m.buckets[b]) {
+      mask |= uint64_t{1} << b;
+      ++covered;
+    }
+  }
+  if (mask == 0) return;
+  send(from, sender, MessageType::kDigest, DigestMsg{mask, state_.digest(mask)});
+}
+
+void Mesh::on_digest(const Endpoint& from, const PublicKey& sender, const DigestMsg& m) {
+  MeshState::Comparison c = state_.compare(m.entries, m.bucket_mask);
+  if (c.records.empty() && c.tombstones.empty() && c.wanted.empty()) return;
+  send_delta(from, sender, MessageType::kDelta, std::move(c.records), std::move(c.tombstones),
+             std::move(c.wanted), false, false);
+}
+
+void Mesh::on_delta(Time now, Rng& rng, const Endpoint& from, const PublicKey& sender,
+                    const DeltaMsg& m, bool snapshot) {
+  if (snapshot && !joining_ && m.has_liveness) {
+    // A snapshot we did not ask for (or a late duplicate): merge it like anti-entropy.
+  }
+  for (const auto& t : m.tombstones) merge_tombstone(now, t, m.push);
+  for (const auto& r : m.records) merge_record(now, r, m.push);
+  if (snapshot && joining_ && m.has_liveness) {
+    window_.merge(m.liveness);
+    finish_join(now, rng);
+  } else if (m.has_liveness) {
+    merge_liveness(now, rng, m.liveness);
+  }
+  if (!m.wanted.empty()) {
+    std::vector<RecordRef> recs;
+    std::vector<Tombstone> tombs;
+    for (const auto& k : m.wanted) {
+      if (RecordRef r = state_.find_ref(k)) recs.push_back(r);
+      if (uint64_t tv = state_.tombstone_version(k)) tombs.push_back({k, tv});
+    }
+    if (!recs.empty() || !tombs.empty()) {
+      send_delta(from, sender, MessageType::kDelta, std::move(recs), std::move(tombs), {}, false,
+                 false);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// State changes
+
+void Mesh::mark_hot(const PublicKey& key) {
+  hot_[key] = ctx_.params->infection_count;
+  hot_fresh_ = true;
+}
+
+void Mesh::merge_record(Time now, const RecordRef& rec, bool spread) {
+  if (is_self(rec->key)) {
+    // Only we write our record. A copy at or above our version means we restarted without
+    // state, or were pruned and re-added by someone's old copy: move above it.
+    if (!left_ && rec->version >= own_version_) {
+      own_version_ = rec->version;
+      publish(now);
+    }
+    return;
+  }
+  const NodeRecord* old = state_.find(rec->key);
+  const bool old_peer = old && old->role == Role::kPeer;
+  const bool old_routes = old && !old->routes.empty();
+  const auto old_control = old ? old->control : std::nullopt;
+  const MergeOutcome outcome = state_.merge_record(rec);
+  if (outcome == MergeOutcome::kUnchanged) return;
+  if (spread) mark_hot(rec->key);
+  if (old_routes || !rec->routes.empty()) routes_dirty_ = true;
+  if (outcome == MergeOutcome::kAdded) {
+    grace_[rec->key] = window_.epoch();
+    view_dirty_ = true;
+    emit(now, EventType::kMemberAdded, rec->key);
+    return;
+  }
+  // Updated: a newer version from a node we suspected means it is alive after all.
+  auto s = suspected_.find(rec->key);
+  if (s != suspected_.end() && rec->version > s->second) unsuspect(now, rec->key);
+  if (old_peer != (rec->role == Role::kPeer) || old_control != rec->control) view_dirty_ = true;
+}
+
+void Mesh::merge_tombstone(Time now, const Tombstone& t, bool spread) {
+  const MergeOutcome outcome = state_.merge_tombstone(t);
+  if (outcome == MergeOutcome::kUnchanged) return;
+  if (spread) mark_hot(t.key);
+  if (is_self(t.key)) {
+    // Someone pruned us while we are alive (or we left and this is our own tombstone).
+    if (!left_) {
+      own_version_ = std::max(own_version_, t.version);
+      publish(now);
+    }
+    return;
+  }
+  if (outcome == MergeOutcome::kRemoved) {
+    const bool was_suspected = suspected_.erase(t.key) > 0;
+    grace_.erase(t.key);
+    view_dirty_ = true;
+    routes_dirty_ = true;
+    if (!was_suspected) emit(now, EventType::kMemberRemoved, t.key, RemovalReason::kTombstone);
+  }
+}
+
+void Mesh::merge_liveness(Time now, Rng& rng, const LivenessView& v) {
+  const Time previous = epoch_learned_at_;
+  const EpochWindow::MergeResult res = window_.merge(v);
+  if (res.new_epoch) on_new_epoch(now, rng, false, previous);
+}
+
+NodeRecord Mesh::self_template() const {
+  NodeRecord r;
+  r.key = ctx_.keys->public_key;
+  r.role = options_.role;
+  r.slot = own_slot_;
+  r.address_attempt = own_attempt_;
+  r.control = options_.control;
+  r.wg_endpoint = options_.wg_endpoint;
+  r.keepalive = options_.keepalive;
+  r.alias = options_.alias;
+  r.description = options_.description;
+  r.services = own_services_;
+  r.routes = own_routes_;
+  return r;
+}
+
+void Mesh::publish(Time now) {
+  const PublicKey& self = ctx_.keys->public_key;
+  uint64_t v = std::max(own_version_, state_.tombstone_version(self));
+  if (const NodeRecord* cur = state_.find(self)) v = std::max(v, cur->version);
+  own_version_ = v + 1;
+  NodeRecord r = self_template();
+  r.version = own_version_;
+  state_.merge_record(ctx_.pool->intern(std::move(r)));
+  mark_hot(self);
+  view_dirty_ = true;
+  (void)now;
+}
+
+void Mesh::update_self(Time now, Rng& rng, const MeshOptions& options) {
+  options_ = options;
+  publish(now);
+  flush_hot(now, rng);
+}
+
+void Mesh::set_services(Time now, Rng& rng,
+                        std::vector<std::pair<std::string, std::string>> services) {
+  std::sort(services.begin(), services.end());
+  own_services_ = std::move(services);
+  publish(now);
+  flush_hot(now, rng);
+}
+
+void Mesh::set_routes(Time now, Rng& rng, std::vector<Route> routes) {
+  std::sort(routes.begin(), routes.end());
+  if (routes == own_routes_) return;
+  own_routes_ = std::move(routes);
+  publish(now);
+  flush_hot(now, rng);
+}
+
+void Mesh::leave(Time now, Rng& rng) {
+  const PublicKey& self = ctx_.keys->public_key;
+  auto targets = pick_targets(now, rng);
+  left_ = true;
+  const Tombstone t{self, own_version_};
+  state_.merge_tombstone(t);
+  // Tell more nodes than usual: we will not be around for further push rounds.
+  std::vector<const NodeRecord*> to = targets;
+  for (const NodeRecord* r : live_peers_) {
+    if (to.size() >= 2 * ctx_.params->branch) break;
+    if (std::find(to.begin(), to.end(), r) == to.end()) to.push_back(r);
+  }
+  DeltaMsg d;
+  d.push = true;
+  d.tombstones.push_back(t);
+  send_many(to, MessageType::kDelta, std::move(d));
+  hot_.clear();
+  next_sync_ = next_pull_ = next_epoch_ = kNever;
+}
+
+uint32_t Mesh::pick_free_slot(Rng& rng) const {
+  const size_t members = state_.member_count();
+  const size_t cap = std::max<size_t>(64, 2 * (members + 1));
+  std::vector<bool> used(cap, false);
+  for (const auto& r : state_.records()) {
+    if (!is_self(r->key) && r->slot < cap) used[r->slot] = true;
+  }
+  size_t s = rng.uniform(cap);
+  for (size_t i = 0; i < cap && used[s]; ++i) s = (s + 1) % cap;
+  return static_cast<uint32_t>(s);
+}
+
+uint32_t Mesh::pick_address_attempt() const {
+  // Only a lower key's address can push us off ours (address.h): take the lowest attempt whose
+  // address no lower-key member uses.
+  const PublicKey& self = ctx_.keys->public_key;
+  for (uint32_t attempt = 0;; ++attempt) {
+    const IpAddr mine = overlay_address(prefix_, self, attempt);
+    bool taken = false;
+    for (const auto& r : state_.records()) {
+      if (r->key < self && address_of(*r) == mine) taken = true;
+    }
+    if (!taken) return attempt;
+  }
+}
+
+void Mesh::finish_join(Time now, Rng& rng) {
+  joining_ = false;
+  next_join_retry_ = kNever;
+  grace_all_until_ = window_.epoch() + ctx_.params->prune_epochs;
+  grace_.clear();
+  epoch_learned_at_ = now;
+  own_slot_ = pick_free_slot(rng);
+  own_attempt_ = pick_address_attempt();
+  publish(now);
+  emit(now, EventType::kJoined, ctx_.keys->public_key, RemovalReason::kNone, window_.epoch());
+  for (const auto& r : state_.records()) {
+    if (!is_self(r->key)) emit(now, EventType::kMemberAdded, r->key);
+  }
+  next_sync_ = now + ctx_.params->sync_interval;
+  if (ctx_.params->pull_interval.count() > 0) next_pull_ = now + ctx_.params->pull_interval;
+  view_dirty_ = true;
+  routes_dirty_ = true;
+  refresh(now);
+  // Our own bit in the current epoch, so the joiner counts as alive from the start.
+  if (window_.epoch() > 0) window_.mark(window_.epoch(), own_slot_);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Liveness
+
+Duration Mesh::silence_limit() const {
+  return ctx_.params->heartbeat_interval * ctx_.params->prune_epochs;
+}
+
+void Mesh::start_epoch(Time now, Rng& rng) {
+  const Time previous = epoch_learned_at_;
+  window_.advance(window_.epoch() + 1, ctx_.keys->public_key);
+  emit(now, EventType::kEpochStarted, ctx_.keys->public_key, RemovalReason::kNone,
+       window_.epoch());
+  on_new_epoch(now, rng, true, previous);
+}
+
+void Mesh::on_new_epoch(Time now, Rng& rng, bool started_here, Time previous_learned) {
+  epoch_learned_at_ = now;
+  const PublicKey epoch_leader = window_.leader();
+  if (!started_here) {
+    // Whoever started an epoch is alive.
+    if (suspected_.count(epoch_leader)) unsuspect(now, epoch_leader);
+    refresh(now);
+    // An epoch from a higher key than our leader after a gap in the cadence: the other node
+    // timed our leader out (it waited a full silence limit); we saw the same gap, so agree now
+    // instead of waiting for our own limit.
+    if (!is_self(leader_) && !leader_.is_zero() && leader_ < epoch_leader &&
+        now - previous_learned > 2 * ctx_.params->heartbeat_interval) {
+      suspect(now, leader_, RemovalReason::kPruned);
+      refresh(now);
+    }
+  }
+  if (own_slot_ != RecordLimits::kNoSlot && !joining_) window_.mark(window_.epoch(), own_slot_);
+  judge(now);
+  check_own_slot(now, rng);
+  refresh(now);
+  next_epoch_ = is_self(leader_) ? now + ctx_.params->heartbeat_interval : kNever;
+  // Forward the epoch at once so that it crosses the mesh at network speed.
+  send_many(pick_targets(now, rng), MessageType::kSync, make_sync());
+}
+
+void Mesh::judge(Time now) {
+  const uint64_t epoch = window_.epoch();
+  const uint32_t n = ctx_.params->prune_epochs;
+  for (auto it = grace_.begin(); it != grace_.end();) {
+    it = (it->second + n <= epoch) ? grace_.erase(it) : std::next(it);
+  }
+  if (epoch < grace_all_until_) return;
+  std::vector<RecordRef> dead;
+  std::vector<PublicKey> back;
+  for (const auto& r : state_.records()) {
+    if (is_self(r->key) || grace_.count(r->key)) continue;
+    const bool alive = r->slot != RecordLimits::kNoSlot && window_.seen_within(r->slot, n);
+    const bool was_suspected = suspected_.count(r->key) > 0;
+    if (!alive && !was_suspected) dead.push_back(r);
+    if (alive && was_suspected && window_.seen_within(r->slot, 2)) back.push_back(r->key);
+  }
+  for (const auto& k : back) unsuspect(now, k);
+  refresh(now);
+  const bool leading = is_self(leader_);
+  for (const auto& r : dead) {
+    suspect(now, r->key, RemovalReason::kPruned);
+    if (leading) {
+      // The leader turns its judgment into mesh state: the tombstone removes the node
+      // everywhere, including at nodes that have not judged yet.
+      merge_tombstone(now, Tombstone{r->key, r->version}, true);
+      stats_.tombstones_written++;
+    }
+  }
+}
+
+void Mesh::suspect(Time now, const PublicKey& key, RemovalReason reason) {
+  if (is_self(key)) return;
+  const NodeRecord* r = state_.find(key);
+  if (!r || suspected_.count(key)) return;
+  suspected_[key] = r->version;
+  stats_.prunes++;
+  view_dirty_ = true;
+  routes_dirty_ = true;
+  emit(now, EventType::kMemberRemoved, key, reason);
+}
+
+void Mesh::unsuspect(Time now, const PublicKey& key) {
+  if (suspected_.erase(key) == 0) return;
+  grace_[key] = window_.epoch();
+  view_dirty_ = true;
+  routes_dirty_ = true;
+  emit(now, EventType::kMemberAdded, key);
+}
+
+void Mesh::check_own_slot(Time now, Rng& rng) {
+  if (own_slot_ == RecordLimits::kNoSlot || joining_) return;
+  const PublicKey& self = ctx_.keys->public_key;
+  for (const auto& r : state_.records()) {
+    if (r->key < self && r->slot == own_slot_ && is_live(r->key)) {
+      // Two members share a slot: the lower key keeps it, we move (deterministic winner).
+      own_slot_ = pick_free_slot(rng);
+      publish(now);
+      window_.mark(window_.epoch(), own_slot_);
+      emit(now, EventType::kSlotChanged, self, RemovalReason::kNone, own_slot_);
+      return;
+    }
+  }
+}
+
+void Mesh::handle_timeout(Time now, Rng& rng) {
+  if (failed_ || left_) return;
+  if (joining_) {
+    if (now >= join_started_ + ctx_.params->join_timeout) {
+      failed_ = true;
+      next_join_retry_ = kNever;
+      emit(now, EventType::kJoinFailed, ctx_.keys->public_key);
+      return;
+    }
+    if (now >= next_join_retry_) {
+      send_join_request();
+      next_join_retry_ = now + ctx_.params->join_retry;
+    }
+    return;
+  }
+  refresh(now);
+  if (is_self(leader_)) {
+    if (now >= next_epoch_) start_epoch(now, rng);
+  } else if (now - epoch_learned_at_ >= silence_limit()) {
+    // The leader has been silent for the whole limit: it is dead to us; the next lowest key
+    // leads. If that is us, we start the next epoch now; otherwise it gets a full limit too.
+    epoch_learned_at_ = now;
+    if (!leader_.is_zero()) suspect(now, leader_, RemovalReason::kPruned);
+    refresh(now);
+    if (is_self(leader_)) start_epoch(now, rng);
+  }
+  if (now >= next_sync_) {
+    next_sync_ = now + ctx_.params->sync_interval;
+    sync_round(now, rng);
+    flush_hot(now, rng);
+  }
+  if (now >= next_pull_) {
+    next_pull_ = now + ctx_.params->pull_interval;
+    pull_round(now, rng);
+  }
+  if (hot_fresh_) flush_hot(now, rng);
+}
+
+Time Mesh::next_timeout() const {
+  if (failed_ || left_) return kNever;
+  if (joining_) return std::min(next_join_retry_, join_started_ + ctx_.params->join_timeout);
+  Time t = std::min(next_sync_, next_pull_);
+  if (is_self(leader_)) {
+    t = std::min(t, next_epoch_);
+  } else {
+    t = std::min(t, epoch_learned_at_ + silence_limit());
+  }
+  return t;
+}
+
+// ---------------------------------------------------------------------------------------------
+// View
+
+void Mesh::refresh(Time now) {
+  if (!view_dirty_) return;
+  view_dirty_ = false;
+  live_peers_.clear();
+  for (const auto& r : state_.records()) {
+    if (r->role == Role::kPeer && !is_self(r->key) && !suspected_.count(r->key)) {
+      live_peers_.push_back(r.get());
+    }
+  }
+  PublicKey leader{};
+  const bool self_peer = options_.role == Role::kPeer && !joining_ && !left_;
+  if (self_peer) leader = ctx_.keys->public_key;
+  if (!live_peers_.empty() && (!self_peer || live_peers_.front()->key < leader)) {
+    leader = live_peers_.front()->key;
+  }
+  if (leader != leader_) {
+    leader_ = leader;
+    stats_.leader_changes++;
+    emit(now, EventType::kLeaderChanged, leader_);
+    if (is_self(leader_)) {
+      next_epoch_ = std::max(now, epoch_learned_at_ + ctx_.params->heartbeat_interval);
+    } else {
+      next_epoch_ = kNever;
+    }
+  }
+}
+
+bool Mesh::is_live(const PublicKey& key) const {
+  return state_.find(key) != nullptr && !suspected_.count(key);
+}
+
+std::vector<RecordRef> Mesh::live_members() const {
+  std::vector<RecordRef> out;
+  for (const auto& r : state_.records()) {
+    if (!suspected_.count(r->key)) out.push_back(r);
+  }
+  return out;
+}
+
+IpAddr Mesh::address_of(const NodeRecord& r) const {
+  return overlay_address(prefix_, r.key, r.address_attempt);
+}
+
+std::optional<PublicKey> Mesh::attached_peer(const PublicKey& client) const {
+  std::optional<PublicKey> best;
+  uint64_t best_score = 0;
+  auto consider = [&](const PublicKey& peer) {
+    const uint64_t s = attach_score(client, peer);
+    if (!best || s > best_score || (s == best_score && peer < *best)) {
+      best = peer;
+      best_score = s;
+    }
+  };
+  for (const NodeRecord* p : live_peers_) {
+    if (p->key != client) consider(p->key);
+  }
+  if (options_.role == Role::kPeer && !joining_ && !is_self(client)) {
+    consider(ctx_.keys->public_key);
+  }
+  return best;
+}
+
+std::vector<RouteAdvert> Mesh::route_adverts() const {
+  std::vector<RouteAdvert> out;
+  for (const auto& r : state_.records()) {
+    if (is_self(r->key) || suspected_.count(r->key)) continue;
+    for (const auto& route : r->routes) out.push_back({r->key, route});
+  }
+  return out;
+}
+
+DesiredDevice Mesh::desired(const std::vector<SelectedRoute>& selected,
+                            const std::vector<Prefix>& kernel_routes) const {
+  DesiredDevice d;
+  d.mesh_id = id_;
+  d.private_key = ctx_.keys->private_key;
+  d.listen_port = options_.wg_port;
+  const PublicKey& self = ctx_.keys->public_key;
+  const IpAddr own = overlay_address(prefix_, self, own_attempt_);
+  d.address = Prefix{own, 64};
+  d.forwarding = options_.role == Role::kPeer;
+  std::optional<uint16_t> keepalive;
+  if (options_.keepalive > 0) keepalive = options_.keepalive;
+
+  std::map<PublicKey, DesiredPeer> peers;
+  if (options_.role == Role::kPeer) {
+    for (const NodeRecord* p : live_peers_) {
+      DesiredPeer dp{p->key, p->wg_endpoint, p->wg_endpoint ? keepalive : std::nullopt, {}};
+      dp.allowed_ips.push_back(Prefix::host(address_of(*p)));
+      peers.emplace(p->key, std::move(dp));
+    }
+    for (const auto& r : state_.records()) {
+      if (r->role != Role::kClient || suspected_.count(r->key)) continue;
+      const auto via = attached_peer(r->key);
+      if (!via) continue;
+      if (*via == self) {
+        DesiredPeer dp{r->key, std::nullopt, std::nullopt, {Prefix::host(address_of(*r))}};
+        peers.emplace(r->key, std::move(dp));
+      } else if (auto it = peers.find(*via); it != peers.end()) {
+        it->second.allowed_ips.push_back(Prefix::host(address_of(*r)));
+      }
+    }
+    for (const auto& s : selected) {
+      if (auto it = peers.find(s.via); it != peers.end()) it->second.allowed_ips.push_back(s.prefix);
+    }
+  } else if (auto via = attached_peer(self)) {
+    if (const NodeRecord* p = state_.find(*via)) {
+      DesiredPeer dp{p->key, p->wg_endpoint, keepalive, {prefix_}};
+      for (const auto& s : selected) dp.allowed_ips.push_back(s.prefix);
+      peers.emplace(p->key, std::move(dp));
+    }
+  }
+  for (auto& [key, dp] : peers) {
+    std::sort(dp.allowed_ips.begin(), dp.allowed_ips.end());
+    dp.allowed_ips.erase(std::unique(dp.allowed_ips.begin(), dp.allowed_ips.end()),
+                         dp.allowed_ips.end());
+    d.peers.push_back(std::move(dp));
+  }
+  d.routes.push_back(prefix_);
+  d.routes.insert(d.routes.end(), kernel_routes.begin(), kernel_routes.end());
+  std::sort(d.routes.begin(), d.routes.end());
+  d.routes.erase(std::unique(d.routes.begin(), d.routes.end()), d.routes.end());
+  return d;
+}
+
+void Mesh::emit(Time now, EventType type, const PublicKey& node, RemovalReason reason,
+                uint64_t value) {
+  ctx_.events->push_back(Event{type, now, id_, node, reason, value});
+}
+
+}  // namespace smeg
