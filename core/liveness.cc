@@ -246,6 +246,14 @@ bool EpochWindow::seen_within(uint32_t slot, uint32_t epochs) const {
   return false;
 }
 
+bool EpochWindow::seen_after(uint32_t slot, uint64_t epoch) const {
+  for (uint64_t e = epoch + 1; e <= epoch_; ++e) {
+    const EpochBits* b = find(e);
+    if (b && b->bits.test(slot)) return true;
+  }
+  return false;
+}
+
 LivenessView EpochWindow::view() const {
   LivenessView v;
   v.epoch = epoch_;

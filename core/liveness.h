@@ -82,6 +82,8 @@ class EpochWindow {
 
   // Whether slot's bit is set in any of the newest `epochs` epochs (current included).
   bool seen_within(uint32_t slot, uint32_t epochs) const;
+  // Whether slot's bit is set in any held epoch newer than `epoch`.
+  bool seen_after(uint32_t slot, uint64_t epoch) const;
   LivenessView view() const;
 
  private:

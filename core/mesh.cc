@@ -162,20 +162,23 @@ std::vector<const NodeRecord*> Mesh::pick_targets(Time now, Rng& rng) {
   const size_t n = live_peers_.size();
   const size_t branch = ctx_.params->branch;
   if (n == 0) return out;
-  if (n <= branch) return live_peers_;
+  if (n <= branch) {
+    for (const auto& r : live_peers_) out.push_back(r.get());
+    return out;
+  }
   // The window: cluster_size peers around our position in key order.
   const size_t w = std::min<size_t>(std::max<size_t>(ctx_.params->cluster_size, branch), n);
   const auto pos = static_cast<size_t>(
       std::lower_bound(live_peers_.begin(), live_peers_.end(), ctx_.keys->public_key,
-                       [](const NodeRecord* r, const PublicKey& k) { return r->key < k; }) -
+                       [](const RecordRef& r, const PublicKey& k) { return r->key < k; }) -
       live_peers_.begin());
   const size_t start = (pos + n - w / 2) % n;
   while (out.size() < branch) {
-    const NodeRecord* r = live_peers_[(start + rng.uniform(w)) % n];
+    const NodeRecord* r = live_peers_[(start + rng.uniform(w)) % n].get();
     if (std::find(out.begin(), out.end(), r) == out.end()) out.push_back(r);
   }
   if (n > w && rng.chance(ctx_.params->inter_cluster_chance)) {
-    const NodeRecord* r = live_peers_[rng.uniform(n)];
+    const NodeRecord* r = live_peers_[rng.uniform(n)].get();
     if (std::find(out.begin(), out.end(), r) == out.end()) out.back() = r;
   }
   return out;
@@ -189,7 +192,7 @@ void Mesh::pull_round(Time now, Rng& rng) {
   refresh(now);
   if (options_.role == Role::kClient || live_peers_.empty()) return;
   // A pull reaches outside the gossip window: any live peer, uniformly.
-  const NodeRecord* r = live_peers_[rng.uniform(live_peers_.size())];
+  const NodeRecord* r = live_peers_[rng.uniform(live_peers_.size())].get();
   send_many({r}, MessageType::kSync, make_sync());
 }
 
@@ -330,7 +333,11 @@ void Mesh::merge_record(Time now, const RecordRef& rec, bool spread) {
   if (is_self(rec->key)) {
     // Only we write our record. A copy at or above our version means we restarted without
     // state, or were pruned and re-added by someone's old copy: move above it.
-    if (!left_ && rec->version >= own_version_) {
+    if (left_) return;
+    const NodeRecord* mine = state_.find(rec->key);
+    const bool newer = rec->version > own_version_;
+    const bool forked = rec->version == own_version_ && mine && !mine->same_content(*rec);
+    if (newer || forked) {
       own_version_ = rec->version;
       publish(now);
     }
@@ -339,7 +346,6 @@ void Mesh::merge_record(Time now, const RecordRef& rec, bool spread) {
   const NodeRecord* old = state_.find(rec->key);
   const bool old_peer = old && old->role == Role::kPeer;
   const bool old_routes = old && !old->routes.empty();
-  const auto old_control = old ? old->control : std::nullopt;
   const MergeOutcome outcome = state_.merge_record(rec);
   if (outcome == MergeOutcome::kUnchanged) return;
   if (spread) mark_hot(rec->key);
@@ -352,8 +358,19 @@ void Mesh::merge_record(Time now, const RecordRef& rec, bool spread) {
   }
   // Updated: a newer version from a node we suspected means it is alive after all.
   auto s = suspected_.find(rec->key);
-  if (s != suspected_.end() && rec->version > s->second) unsuspect(now, rec->key);
-  if (old_peer != (rec->role == Role::kPeer) || old_control != rec->control) view_dirty_ = true;
+  if (s != suspected_.end() && rec->version > s->second.version) unsuspect(now, rec->key);
+  if (old_peer != (rec->role == Role::kPeer)) {
+    view_dirty_ = true;
+  } else {
+    replace_live_peer(rec);
+  }
+}
+
+void Mesh::replace_live_peer(const RecordRef& rec) {
+  if (view_dirty_) return;
+  auto it = std::lower_bound(live_peers_.begin(), live_peers_.end(), rec->key,
+                             [](const RecordRef& r, const PublicKey& k) { return r->key < k; });
+  if (it != live_peers_.end() && (*it)->key == rec->key) *it = state_.find_ref(rec->key);
 }
 
 void Mesh::merge_tombstone(Time now, const Tombstone& t, bool spread) {
@@ -442,9 +459,9 @@ void Mesh::leave(Time now, Rng& rng) {
   state_.merge_tombstone(t);
   // Tell more nodes than usual: we will not be around for further push rounds.
   std::vector<const NodeRecord*> to = targets;
-  for (const NodeRecord* r : live_peers_) {
+  for (const auto& r : live_peers_) {
     if (to.size() >= 2 * ctx_.params->branch) break;
-    if (std::find(to.begin(), to.end(), r) == to.end()) to.push_back(r);
+    if (std::find(to.begin(), to.end(), r.get()) == to.end()) to.push_back(r.get());
   }
   DeltaMsg d;
   d.push = true;
@@ -553,10 +570,15 @@ void Mesh::judge(Time now) {
   std::vector<PublicKey> back;
   for (const auto& r : state_.records()) {
     if (is_self(r->key) || grace_.count(r->key)) continue;
-    const bool alive = r->slot != RecordLimits::kNoSlot && window_.seen_within(r->slot, n);
-    const bool was_suspected = suspected_.count(r->key) > 0;
-    if (!alive && !was_suspected) dead.push_back(r);
-    if (alive && was_suspected && window_.seen_within(r->slot, 2)) back.push_back(r->key);
+    const bool has_slot = r->slot != RecordLimits::kNoSlot;
+    auto s = suspected_.find(r->key);
+    if (s == suspected_.end()) {
+      if (!has_slot || !window_.seen_within(r->slot, n)) dead.push_back(r);
+    } else if (has_slot && window_.seen_after(r->slot, s->second.epoch)) {
+      // Alive after all: it showed life in an epoch after we judged it (e.g. a partition
+      // healed before the leader's tombstone reached us).
+      back.push_back(r->key);
+    }
   }
   for (const auto& k : back) unsuspect(now, k);
   refresh(now);
@@ -576,7 +598,7 @@ void Mesh::suspect(Time now, const PublicKey& key, RemovalReason reason) {
   if (is_self(key)) return;
   const NodeRecord* r = state_.find(key);
   if (!r || suspected_.count(key)) return;
-  suspected_[key] = r->version;
+  suspected_[key] = Suspicion{r->version, window_.epoch()};
   stats_.prunes++;
   view_dirty_ = true;
   routes_dirty_ = true;
@@ -665,7 +687,7 @@ void Mesh::refresh(Time now) {
   live_peers_.clear();
   for (const auto& r : state_.records()) {
     if (r->role == Role::kPeer && !is_self(r->key) && !suspected_.count(r->key)) {
-      live_peers_.push_back(r.get());
+      live_peers_.push_back(r);
     }
   }
   PublicKey leader{};
@@ -712,7 +734,7 @@ std::optional<PublicKey> Mesh::attached_peer(const PublicKey& client) const {
       best_score = s;
     }
   };
-  for (const NodeRecord* p : live_peers_) {
+  for (const auto& p : live_peers_) {
     if (p->key != client) consider(p->key);
   }
   if (options_.role == Role::kPeer && !joining_ && !is_self(client)) {
@@ -745,7 +767,7 @@ DesiredDevice Mesh::desired(const std::vector<SelectedRoute>& selected,
 
   std::map<PublicKey, DesiredPeer> peers;
   if (options_.role == Role::kPeer) {
-    for (const NodeRecord* p : live_peers_) {
+    for (const auto& p : live_peers_) {
       DesiredPeer dp{p->key, p->wg_endpoint, p->wg_endpoint ? keepalive : std::nullopt, {}};
       dp.allowed_ips.push_back(Prefix::host(address_of(*p)));
       peers.emplace(p->key, std::move(dp));

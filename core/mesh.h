@@ -111,6 +111,8 @@ class Mesh {
                   std::vector<PublicKey> wanted, bool liveness, bool push);
   SyncMsg make_sync() const;
   std::vector<const NodeRecord*> pick_targets(Time now, Rng& rng);
+  // Keeps live_peers_ on the current version of an updated record.
+  void replace_live_peer(const RecordRef& rec);
   void sync_round(Time now, Rng& rng);
   void pull_round(Time now, Rng& rng);
   void flush_hot(Time now, Rng& rng);
@@ -175,7 +177,11 @@ class Mesh {
   // Liveness.
   Time epoch_learned_at_{0};
   Time next_epoch_ = kNever;      // when we start the next epoch, if we lead
-  std::map<PublicKey, uint64_t> suspected_;   // key -> record version when suspected
+  struct Suspicion {
+    uint64_t version = 0;  // the record version we judged dead
+    uint64_t epoch = 0;    // the epoch we judged in: only later bits prove it alive
+  };
+  std::map<PublicKey, Suspicion> suspected_;
   std::map<PublicKey, uint64_t> grace_;       // key -> epoch first seen (not judged yet)
   uint64_t grace_all_until_ = 0;              // members known at join: not judged before this
 
@@ -188,7 +194,7 @@ class Mesh {
   // Derived view.
   bool view_dirty_ = true;
   bool routes_dirty_ = true;
-  std::vector<const NodeRecord*> live_peers_;  // sorted by key, self excluded
+  std::vector<RecordRef> live_peers_;  // sorted by key, self excluded; current versions
   PublicKey leader_;
 };
 

@@ -1,0 +1,87 @@
+#include "tests/cluster.h"
+
+namespace smeg::testing {
+
+Cluster::Cluster(Options options) : opt_(std::move(options)), net_rng_(opt_.seed) {}
+
+size_t Cluster::add_node() {
+  const size_t i = nodes_.size();
+  auto m = std::make_unique<Member>();
+  m->rng = Rng(mix64(opt_.seed * 1000003 + i));
+  std::array<uint8_t, 32> secret{};
+  for (auto& b : secret) b = static_cast<uint8_t>(m->rng.next_u64());
+  m->node = std::make_unique<Node>(KeyPair::from_private(PrivateKey::from_random(secret)),
+                                   opt_.params, &pool_);
+  std::array<uint8_t, 16> a{};
+  a[0] = 0x20;
+  a[1] = 0x01;
+  a[14] = static_cast<uint8_t>(i >> 8);
+  a[15] = static_cast<uint8_t>(i);
+  m->control = Endpoint{IpAddr::v6(a), 4000};
+  by_endpoint_[m->control] = i;
+  nodes_.push_back(std::move(m));
+  return i;
+}
+
+MeshOptions Cluster::options(size_t i, Role role) const {
+  MeshOptions o;
+  o.role = role;
+  o.control = nodes_[i]->control;
+  if (role == Role::kPeer) o.wg_endpoint = Endpoint{nodes_[i]->control.addr, 51820};
+  o.wg_port = 51820;
+  if (role == Role::kClient) o.keepalive = 25;
+  return o;
+}
+
+void Cluster::drain(size_t i) {
+  Member& m = *nodes_[i];
+  while (auto t = m.node->poll_transmit()) {
+    if (!m.alive) continue;
+    if (net_rng_.chance(opt_.loss)) continue;
+    auto it = by_endpoint_.find(t->to);
+    if (it == by_endpoint_.end()) continue;
+    const Duration lat =
+        opt_.latency_min +
+        Duration(static_cast<int64_t>(net_rng_.uniform(
+            static_cast<uint64_t>(std::max<int64_t>(1, opt_.latency_tail.count())))));
+    queue_.push(InFlight{now_ + lat, seq_++, it->second, m.control, std::move(t->bytes)});
+  }
+  while (auto e = m.node->poll_event()) m.events.push_back(std::move(*e));
+}
+
+void Cluster::run_until(Time t) {
+  for (size_t i = 0; i < nodes_.size(); ++i) drain(i);
+  while (true) {
+    // The earliest of: the next delivery, the next timeout of a live node.
+    Time next = kNever;
+    size_t timer_node = nodes_.size();
+    for (size_t i = 0; i < nodes_.size(); ++i) {
+      if (!nodes_[i]->alive) continue;
+      const Time nt = nodes_[i]->node->poll_timeout();
+      if (nt < next) {
+        next = nt;
+        timer_node = i;
+      }
+    }
+    const bool deliver = !queue_.empty() && queue_.top().at <= next;
+    if (deliver) next = queue_.top().at;
+    if (next > t || next == kNever) break;
+    now_ = std::max(now_, next);
+    if (deliver) {
+      InFlight f = queue_.top();
+      queue_.pop();
+      Member& m = *nodes_[f.to];
+      if (!m.alive) continue;
+      ++delivered_;
+      m.node->handle_message(now_, m.rng, f.from, f.bytes);
+      drain(f.to);
+    } else {
+      Member& m = *nodes_[timer_node];
+      m.node->handle_timeout(now_, m.rng);
+      drain(timer_node);
+    }
+  }
+  now_ = t;
+}
+
+}  // namespace smeg::testing

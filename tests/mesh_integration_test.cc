@@ -1,0 +1,370 @@
+// 50+ cores driven by the in-memory cluster loop through join, gossip, leader failover, pruning
+// after 3H, client attachment, exits and a two-mesh bridge; the desired configs are checked.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "tests/cluster.h"
+
+namespace smeg::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+Params fast_params() {
+  Params p;
+  p.heartbeat_interval = seconds(1);
+  p.sync_interval = milliseconds(200);
+  p.pull_interval = seconds(5);
+  p.branch = 3;
+  p.infection_count = 3;
+  p.cluster_size = 16;
+  p.inter_cluster_chance = 0.15;
+  return p;
+}
+
+Cluster::Options cluster_options(uint64_t seed, double loss = 0.0) {
+  Cluster::Options o;
+  o.seed = seed;
+  o.loss = loss;
+  o.params = fast_params();
+  return o;
+}
+
+// Node `first` creates `mesh`; every node in `joiners` joins through a node already in it.
+void form(Cluster& c, const std::string& mesh, size_t first, const std::vector<size_t>& joiners,
+          Role joiner_role = Role::kPeer) {
+  if (!c.node(first).mesh(mesh)) {
+    ASSERT_TRUE(c.node(first).create_mesh(c.now(), c.rng(first), mesh, c.options(first)));
+  }
+  std::vector<size_t> in{first};
+  for (size_t j : joiners) {
+    const size_t via = in[c.rng(j).uniform(in.size())];
+    ASSERT_TRUE(c.node(j).join_mesh(c.now(), mesh, c.options(j, joiner_role), c.control(via)));
+    c.run_for(milliseconds(20));
+    if (joiner_role == Role::kPeer) in.push_back(j);
+  }
+}
+
+std::vector<size_t> range(size_t a, size_t b) {
+  std::vector<size_t> v;
+  for (size_t i = a; i < b; ++i) v.push_back(i);
+  return v;
+}
+
+size_t lowest_key(Cluster& c, const std::vector<size_t>& among) {
+  return *std::min_element(among.begin(), among.end(), [&](size_t a, size_t b) {
+    return c.node(a).public_key() < c.node(b).public_key();
+  });
+}
+
+// Counts MemberRemoved events, at any node, about the nodes in `about`.
+size_t removals_about(Cluster& c, const std::set<size_t>& about) {
+  std::set<PublicKey> keys;
+  for (size_t i : about) keys.insert(c.node(i).public_key());
+  size_t n = 0;
+  for (size_t i = 0; i < c.size(); ++i) {
+    for (const auto& e : c.events(i)) {
+      if (e.type == EventType::kMemberRemoved && keys.count(e.node)) ++n;
+    }
+  }
+  return n;
+}
+
+TEST(MeshIntegration, SixtyPeersJoinAndConverge) {
+  Cluster c(cluster_options(11));
+  for (int i = 0; i < 60; ++i) c.add_node();
+  form(c, "alpha", 0, range(1, 60));
+  c.run_for(seconds(5));
+  const uint64_t summary = c.node(0).mesh("alpha")->state().summary();
+  const size_t leader = lowest_key(c, range(0, 60));
+  for (size_t i = 0; i < 60; ++i) {
+    const Mesh* m = c.node(i).mesh("alpha");
+    ASSERT_NE(m, nullptr) << "node " << i;
+    EXPECT_FALSE(m->joining()) << "node " << i;
+    EXPECT_EQ(m->state().member_count(), 60u) << "node " << i;
+    EXPECT_EQ(m->state().summary(), summary) << "node " << i;
+    EXPECT_EQ(m->leader(), c.node(leader).public_key()) << "node " << i;
+    auto d = c.node(i).desired_config("alpha");
+    ASSERT_TRUE(d.is_ok());
+    EXPECT_EQ(d->peers.size(), 59u) << "node " << i;
+    // Every peer entry: endpoint, the peer's /128 overlay address.
+    for (const auto& p : d->peers) {
+      ASSERT_TRUE(p.endpoint.has_value());
+      ASSERT_EQ(p.allowed_ips.size(), 1u);
+      EXPECT_EQ(p.allowed_ips[0].len, 128);
+      EXPECT_TRUE(m->prefix().contains(p.allowed_ips[0].addr));
+    }
+    EXPECT_EQ(d->address.addr, overlay_address(mesh_prefix("alpha"), c.node(i).public_key()));
+  }
+  const std::vector<size_t> all = range(0, 60);
+  EXPECT_EQ(removals_about(c, {all.begin(), all.end()}), 0u);
+}
+
+TEST(MeshIntegration, AliasChangeSpreadsByGossip) {
+  Cluster c(cluster_options(12));
+  for (int i = 0; i < 50; ++i) c.add_node();
+  form(c, "alpha", 0, range(1, 50));
+  c.run_for(seconds(3));
+  ASSERT_TRUE(c.node(17).set_alias(c.now(), c.rng(17), "alpha", "printer"));
+  ASSERT_TRUE(c.node(17).set_service(c.now(), c.rng(17), "alpha", "_http", "80"));
+  c.run_for(seconds(2));
+  for (size_t i = 0; i < 50; ++i) {
+    const NodeRecord* r = c.node(i).mesh("alpha")->state().find(c.node(17).public_key());
+    ASSERT_NE(r, nullptr);
+    EXPECT_EQ(r->alias, "printer") << "node " << i;
+    ASSERT_EQ(r->services.size(), 1u);
+    EXPECT_EQ(r->services[0].second, "80");
+  }
+  EXPECT_FALSE(c.node(3).set_alias(c.now(), c.rng(3), "alpha", "bad alias!"));
+  EXPECT_FALSE(c.node(3).set_alias(c.now(), c.rng(3), "nosuch", "x"));
+}
+
+TEST(MeshIntegration, CrashedPeerIsPrunedAfterThreeHeartbeats) {
+  Cluster c(cluster_options(13, 0.01));
+  for (int i = 0; i < 60; ++i) c.add_node();
+  form(c, "alpha", 0, range(1, 60));
+  c.run_for(seconds(6));
+  const size_t leader = lowest_key(c, range(0, 60));
+  const size_t victim = leader == 42 ? 43 : 42;
+  const PublicKey vk = c.node(victim).public_key();
+  const Time t0 = c.now();
+  c.crash(victim);
+  // Not before 2H (the prune rule needs missed epochs), and everywhere by 3H + dissemination.
+  c.run_for(milliseconds(1900));
+  size_t still = 0;
+  for (size_t i = 0; i < 60; ++i) {
+    if (i != victim && c.node(i).mesh("alpha")->is_live(vk)) ++still;
+  }
+  EXPECT_EQ(still, 59u) << "pruned before 2H";
+  c.run_for(milliseconds(2600));  // t0 + 4.5 s
+  for (size_t i = 0; i < 60; ++i) {
+    if (i == victim) continue;
+    EXPECT_FALSE(c.node(i).mesh("alpha")->is_live(vk)) << "node " << i;
+    auto d = c.node(i).desired_config("alpha");
+    EXPECT_EQ(d->find_peer(vk), nullptr) << "node " << i;
+    EXPECT_EQ(d->peers.size(), 58u);
+  }
+  // The leader wrote a tombstone: the record is gone from the mesh state everywhere.
+  c.run_for(seconds(2));
+  for (size_t i = 0; i < 60; ++i) {
+    if (i == victim) continue;
+    EXPECT_EQ(c.node(i).mesh("alpha")->state().find(vk), nullptr);
+  }
+  std::set<size_t> live;
+  for (size_t i = 0; i < 60; ++i) {
+    if (i != victim) live.insert(i);
+  }
+  EXPECT_EQ(removals_about(c, live), 0u) << "false prunes under 1% loss";
+  (void)t0;
+}
+
+TEST(MeshIntegration, LeaderFailover) {
+  Cluster c(cluster_options(14, 0.01));
+  for (int i = 0; i < 50; ++i) c.add_node();
+  form(c, "alpha", 0, range(1, 50));
+  c.run_for(seconds(6));
+  std::vector<size_t> all = range(0, 50);
+  const size_t leader = lowest_key(c, all);
+  for (size_t i = 0; i < 50; ++i) {
+    ASSERT_EQ(c.node(i).mesh("alpha")->leader(), c.node(leader).public_key());
+  }
+  const uint64_t epoch_before = c.node(leader).mesh("alpha")->epochs().epoch();
+  c.crash(leader);
+  all.erase(std::find(all.begin(), all.end(), leader));
+  const size_t next = lowest_key(c, all);
+  c.run_for(seconds(5));
+  for (size_t i : all) {
+    const Mesh* m = c.node(i).mesh("alpha");
+    EXPECT_FALSE(m->is_live(c.node(leader).public_key())) << "node " << i;
+    EXPECT_EQ(m->leader(), c.node(next).public_key()) << "node " << i;
+    EXPECT_GT(m->epochs().epoch(), epoch_before) << "epochs resumed under the new leader";
+  }
+  // And the new leader keeps pruning: crash another node.
+  const size_t victim = all[all.size() / 2] == next ? all[1] : all[all.size() / 2];
+  c.crash(victim);
+  c.run_for(seconds(5));
+  for (size_t i : all) {
+    if (i == victim) continue;
+    EXPECT_FALSE(c.node(i).mesh("alpha")->is_live(c.node(victim).public_key())) << "node " << i;
+  }
+  std::set<size_t> live(all.begin(), all.end());
+  live.erase(victim);
+  EXPECT_EQ(removals_about(c, live), 0u);
+}
+
+TEST(MeshIntegration, ExplicitLeave) {
+  Cluster c(cluster_options(15));
+  for (int i = 0; i < 50; ++i) c.add_node();
+  form(c, "alpha", 0, range(1, 50));
+  c.run_for(seconds(3));
+  const PublicKey k = c.node(9).public_key();
+  ASSERT_TRUE(c.node(9).leave_mesh(c.now(), c.rng(9), "alpha"));
+  EXPECT_EQ(c.node(9).mesh("alpha"), nullptr);
+  c.run_for(seconds(1));
+  for (size_t i = 0; i < 50; ++i) {
+    if (i == 9) continue;
+    EXPECT_EQ(c.node(i).mesh("alpha")->state().find(k), nullptr) << "node " << i;
+    EXPECT_GT(c.node(i).mesh("alpha")->state().tombstone_version(k), 0u);
+  }
+}
+
+TEST(MeshIntegration, ClientsAttachToOnePeerByConsistentHashing) {
+  Cluster c(cluster_options(16));
+  for (int i = 0; i < 50; ++i) c.add_node();
+  form(c, "alpha", 0, range(1, 40));
+  form(c, "alpha", 0, range(40, 50), Role::kClient);
+  c.run_for(seconds(4));
+  for (size_t i = 40; i < 50; ++i) {
+    const Mesh* m = c.node(i).mesh("alpha");
+    ASSERT_NE(m, nullptr);
+    ASSERT_FALSE(m->joining()) << "client " << i;
+    auto d = c.node(i).desired_config("alpha");
+    ASSERT_TRUE(d.is_ok());
+    ASSERT_EQ(d->peers.size(), 1u) << "a client has exactly one peer";
+    const PublicKey via = d->peers[0].public_key;
+    EXPECT_EQ(d->peers[0].persistent_keepalive, std::optional<uint16_t>(25));
+    EXPECT_EQ(d->peers[0].allowed_ips, std::vector<Prefix>{mesh_prefix("alpha")});
+    // Every peer agrees on the attachment: the chosen peer has the client's /128 as its own
+    // WireGuard peer; every other peer routes the /128 through the chosen peer.
+    const Prefix host = Prefix::host(overlay_address(mesh_prefix("alpha"), c.node(i).public_key()));
+    for (size_t p = 0; p < 40; ++p) {
+      auto pd = c.node(p).desired_config("alpha");
+      if (c.node(p).public_key() == via) {
+        const DesiredPeer* dp = pd->find_peer(c.node(i).public_key());
+        ASSERT_NE(dp, nullptr) << "peer " << p;
+        EXPECT_FALSE(dp->endpoint.has_value()) << "NATed client: endpoint learned by WireGuard";
+      } else {
+        EXPECT_EQ(pd->find_peer(c.node(i).public_key()), nullptr);
+        const DesiredPeer* dp = pd->find_peer(via);
+        ASSERT_NE(dp, nullptr);
+        EXPECT_TRUE(std::binary_search(dp->allowed_ips.begin(), dp->allowed_ips.end(), host))
+            << "peer " << p;
+      }
+    }
+  }
+  // Clients stay alive under the heartbeat rule (their bits reach the mesh through their peer).
+  std::set<size_t> everyone;
+  for (size_t i = 0; i < 50; ++i) everyone.insert(i);
+  c.run_for(seconds(5));
+  EXPECT_EQ(removals_about(c, everyone), 0u);
+}
+
+TEST(MeshIntegration, TwoMeshBridge) {
+  Cluster c(cluster_options(17));
+  for (int i = 0; i < 41; ++i) c.add_node();
+  // alpha: nodes 0..19 + bridge 40; beta: nodes 20..39 + bridge 40.
+  form(c, "alpha", 0, range(1, 20));
+  form(c, "beta", 20, range(21, 40));
+  c.run_for(seconds(2));
+  MeshOptions o = c.options(40);
+  o.advertise_routes = true;
+  ASSERT_TRUE(c.node(40).join_mesh(c.now(), "alpha", o, c.control(3)));
+  ASSERT_TRUE(c.node(40).join_mesh(c.now(), "beta", o, c.control(23)));
+  c.run_for(seconds(4));
+  const PublicKey bridge = c.node(40).public_key();
+  for (size_t i = 0; i < 40; ++i) {
+    const std::string mine = i < 20 ? "alpha" : "beta";
+    const std::string other = i < 20 ? "beta" : "alpha";
+    auto d = c.node(i).desired_config(mine);
+    ASSERT_TRUE(d.is_ok());
+    const DesiredPeer* b = d->find_peer(bridge);
+    ASSERT_NE(b, nullptr) << "node " << i;
+    EXPECT_TRUE(std::binary_search(b->allowed_ips.begin(), b->allowed_ips.end(),
+                                   mesh_prefix(other)))
+        << "node " << i << " routes " << other << " through the bridge";
+    EXPECT_TRUE(std::binary_search(d->routes.begin(), d->routes.end(), mesh_prefix(other)));
+    // Nobody else advertises the other mesh.
+    for (const auto& p : d->peers) {
+      if (p.public_key == bridge) continue;
+      EXPECT_FALSE(std::binary_search(p.allowed_ips.begin(), p.allowed_ips.end(),
+                                      mesh_prefix(other)));
+    }
+  }
+  // The bridge itself is directly in both meshes: no re-advertised route back to itself.
+  for (const auto& r : c.node(40).mesh("alpha")->self_record()->routes) {
+    ASSERT_EQ(r.path.size(), 1u);
+    EXPECT_EQ(r.path[0], "beta");
+  }
+  // Withdrawal: the bridge leaves beta; alpha's nodes drop the route to beta.
+  ASSERT_TRUE(c.node(40).leave_mesh(c.now(), c.rng(40), "beta"));
+  c.run_for(seconds(3));
+  for (size_t i = 0; i < 20; ++i) {
+    auto d = c.node(i).desired_config("alpha");
+    EXPECT_FALSE(std::binary_search(d->routes.begin(), d->routes.end(), mesh_prefix("beta")))
+        << "node " << i;
+  }
+}
+
+TEST(MeshIntegration, ExitsChosenByConsistentHashingAndOnlyLosersMove) {
+  Cluster c(cluster_options(18));
+  for (int i = 0; i < 50; ++i) c.add_node();
+  form(c, "alpha", 0, range(1, 50));
+  c.run_for(seconds(2));
+  const std::vector<size_t> exits{5, 6, 7, 8};
+  for (size_t e : exits) ASSERT_TRUE(c.node(e).set_advertise(c.now(), c.rng(e), "alpha", false, true));
+  c.run_for(seconds(3));
+  const Prefix def = Prefix::default_route_v6();
+  auto exit_of = [&](size_t i) -> std::optional<PublicKey> {
+    const auto* sel = c.node(i).selected_routes("alpha");
+    if (!sel) return std::nullopt;
+    for (const auto& s : *sel) {
+      if (s.prefix == def) return s.via;
+    }
+    return std::nullopt;
+  };
+  std::map<size_t, PublicKey> before;
+  for (size_t i = 0; i < 50; ++i) {
+    if (std::count(exits.begin(), exits.end(), i)) continue;
+    auto e = exit_of(i);
+    ASSERT_TRUE(e.has_value()) << "node " << i;
+    std::vector<PublicKey> cands;
+    for (size_t x : exits) cands.push_back(c.node(x).public_key());
+    EXPECT_EQ(*e, cands[*rendezvous_pick(c.node(i).public_key(), def, cands)]);
+    before[i] = *e;
+    // And it is in the desired config: ::/0 in the allowed IPs of that exit, a kernel route.
+    auto d = c.node(i).desired_config("alpha");
+    const DesiredPeer* p = d->find_peer(*e);
+    ASSERT_NE(p, nullptr);
+    EXPECT_TRUE(std::binary_search(p->allowed_ips.begin(), p->allowed_ips.end(), def));
+  }
+  const size_t dead = 6;
+  c.crash(dead);
+  c.run_for(seconds(5));
+  size_t moved = 0, had_dead = 0;
+  for (const auto& [i, e] : before) {
+    auto now_exit = exit_of(i);
+    ASSERT_TRUE(now_exit.has_value());
+    if (e == c.node(dead).public_key()) {
+      ++had_dead;
+      EXPECT_NE(*now_exit, e);
+      ++moved;
+    } else {
+      EXPECT_EQ(*now_exit, e) << "node " << i << " moved although its exit is alive";
+    }
+  }
+  EXPECT_GT(had_dead, 0u);
+  EXPECT_EQ(moved, had_dead);
+}
+
+TEST(MeshIntegration, DeterministicForASeed) {
+  auto run = [] {
+    Cluster c(cluster_options(19, 0.05));
+    for (int i = 0; i < 50; ++i) c.add_node();
+    form(c, "alpha", 0, range(1, 50));
+    c.run_for(seconds(3));
+    c.crash(10);
+    c.run_for(seconds(5));
+    uint64_t h = c.messages_delivered();
+    for (size_t i = 0; i < 50; ++i) {
+      if (c.alive(i)) h = mix64(h ^ c.node(i).mesh("alpha")->state().summary());
+    }
+    return h;
+  };
+  EXPECT_EQ(run(), run());
+}
+
+}  // namespace
+}  // namespace smeg::testing
