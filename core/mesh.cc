@@ -226,7 +226,14 @@ void Mesh::handle_message(Time now, Rng& rng, const Endpoint& from, const Messag
   stats_.messages_received++;
   const PublicKey& sender = msg.header.sender;
   if (is_self(sender)) return;
-  if (joining_ && msg.header.type != MessageType::kSnapshot) return;
+  if (joining_) {
+    // We cannot serve a joiner before we have the state ourselves: remember it (bounded) and
+    // answer as soon as our own join completes, instead of letting it wait for a retry.
+    if (msg.header.type == MessageType::kJoinRequest && pending_joins_.size() < kMaxPendingJoins) {
+      pending_joins_.emplace_back(from, std::get<JoinRequestMsg>(msg.body));
+    }
+    if (msg.header.type != MessageType::kSnapshot) return;
+  }
   switch (msg.header.type) {
     case MessageType::kJoinRequest:
       on_join_request(now, from, std::get<JoinRequestMsg>(msg.body));
@@ -350,8 +357,12 @@ void Mesh::merge_record(Time now, const RecordRef& rec, bool spread) {
   if (outcome == MergeOutcome::kUnchanged) return;
   if (spread) mark_hot(rec->key);
   if (old_routes || !rec->routes.empty()) routes_dirty_ = true;
+  if (rec->slot == RecordLimits::kNoSlot) {
+    grace_.try_emplace(rec->key, window_.epoch());
+  } else {
+    grace_.erase(rec->key);
+  }
   if (outcome == MergeOutcome::kAdded) {
-    grace_[rec->key] = window_.epoch();
     view_dirty_ = true;
     emit(now, EventType::kMemberAdded, rec->key);
     return;
@@ -381,6 +392,7 @@ void Mesh::merge_tombstone(Time now, const Tombstone& t, bool spread) {
     // Someone pruned us while we are alive (or we left and this is our own tombstone).
     if (!left_) {
       own_version_ = std::max(own_version_, t.version);
+      own_joined_epoch_ = window_.epoch();  // others dropped us: start afresh
       publish(now);
     }
     return;
@@ -405,6 +417,7 @@ NodeRecord Mesh::self_template() const {
   r.key = ctx_.keys->public_key;
   r.role = options_.role;
   r.slot = own_slot_;
+  r.joined_epoch = own_joined_epoch_;
   r.address_attempt = own_attempt_;
   r.control = options_.control;
   r.wg_endpoint = options_.wg_endpoint;
@@ -504,6 +517,7 @@ void Mesh::finish_join(Time now, Rng& rng) {
   grace_.clear();
   epoch_learned_at_ = now;
   own_slot_ = pick_free_slot(rng);
+  own_joined_epoch_ = window_.epoch();
   own_attempt_ = pick_address_attempt();
   publish(now);
   emit(now, EventType::kJoined, ctx_.keys->public_key, RemovalReason::kNone, window_.epoch());
@@ -517,6 +531,9 @@ void Mesh::finish_join(Time now, Rng& rng) {
   refresh(now);
   // Our own bit in the current epoch, so the joiner counts as alive from the start.
   if (window_.epoch() > 0) window_.mark(window_.epoch(), own_slot_);
+  auto pending = std::move(pending_joins_);
+  pending_joins_.clear();
+  for (const auto& [from, jr] : pending) on_join_request(now, from, jr);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -562,19 +579,29 @@ void Mesh::on_new_epoch(Time now, Rng& rng, bool started_here, Time previous_lea
 void Mesh::judge(Time now) {
   const uint64_t epoch = window_.epoch();
   const uint32_t n = ctx_.params->prune_epochs;
-  for (auto it = grace_.begin(); it != grace_.end();) {
-    it = (it->second + n <= epoch) ? grace_.erase(it) : std::next(it);
-  }
   if (epoch < grace_all_until_) return;
   std::vector<RecordRef> dead;
   std::vector<PublicKey> back;
   for (const auto& r : state_.records()) {
-    if (is_self(r->key) || grace_.count(r->key)) continue;
-    const bool has_slot = r->slot != RecordLimits::kNoSlot;
+    if (is_self(r->key)) continue;
     auto s = suspected_.find(r->key);
+    if (r->slot == RecordLimits::kNoSlot) {
+      // A joiner between its join request and its first slot: it has no bits to show yet.
+      // Give it as many epochs as anyone gets to show life; a joiner that dies before taking
+      // a slot is pruned after that.
+      auto g = grace_.try_emplace(r->key, epoch).first;
+      if (s == suspected_.end() && g->second + n <= epoch) dead.push_back(r);
+      continue;
+    }
     if (s == suspected_.end()) {
-      if (!has_slot || !window_.seen_within(r->slot, n)) dead.push_back(r);
-    } else if (has_slot && window_.seen_after(r->slot, s->second.epoch)) {
+      // A member marks its bit in every epoch it learns, from the one it joined in. Its first
+      // epoch's bit may have been set just before the next epoch began, so it is judged only
+      // once a later epoch has fully passed. (A joined_epoch far in the future is not
+      // believed: such a member is judged like any other.)
+      const uint64_t j = r->joined_epoch;
+      const bool settling = j + n - 1 > epoch && j <= epoch + 1;
+      if (!settling && !window_.seen_within(r->slot, n)) dead.push_back(r);
+    } else if (window_.seen_after(r->slot, s->second.epoch)) {
       // Alive after all: it showed life in an epoch after we judged it (e.g. a partition
       // healed before the leader's tombstone reached us).
       back.push_back(r->key);
@@ -607,7 +634,6 @@ void Mesh::suspect(Time now, const PublicKey& key, RemovalReason reason) {
 
 void Mesh::unsuspect(Time now, const PublicKey& key) {
   if (suspected_.erase(key) == 0) return;
-  grace_[key] = window_.epoch();
   view_dirty_ = true;
   routes_dirty_ = true;
   emit(now, EventType::kMemberAdded, key);
@@ -620,6 +646,7 @@ void Mesh::check_own_slot(Time now, Rng& rng) {
     if (r->key < self && r->slot == own_slot_ && is_live(r->key)) {
       // Two members share a slot: the lower key keeps it, we move (deterministic winner).
       own_slot_ = pick_free_slot(rng);
+      own_joined_epoch_ = window_.epoch();  // the new slot has bits from now on only
       publish(now);
       window_.mark(window_.epoch(), own_slot_);
       emit(now, EventType::kSlotChanged, self, RemovalReason::kNone, own_slot_);

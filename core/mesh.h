@@ -9,7 +9,10 @@
 //  - a node that learns an epoch sets its own slot's bit in it and judges: a member whose bit is
 //    missing from the last `prune_epochs` epochs is dropped from this node's view; the leader
 //    also writes a tombstone for it, which removes it from the mesh state everywhere;
-//  - members a node learned less than `prune_epochs` epochs ago are not judged yet;
+//  - a member's record says in which epoch it took its slot (joined_epoch); its bits need
+//    a full epoch to spread, so it is not judged before joined_epoch + prune_epochs - 1;
+//    a joiner that has not taken a slot yet gets `prune_epochs` epochs to do so; a node that
+//    just joined judges nobody for prune_epochs epochs;
 //  - if no epoch is learned for prune_epochs * H, the leader is considered dead, and the next
 //    lowest key leads; a node dropped by mistake re-announces itself with a newer version.
 #pragma once
@@ -162,6 +165,7 @@ class Mesh {
   // Own record.
   uint64_t own_version_ = 0;
   uint32_t own_slot_ = RecordLimits::kNoSlot;
+  uint64_t own_joined_epoch_ = 0;
   uint32_t own_attempt_ = 0;
   std::vector<std::pair<std::string, std::string>> own_services_;
   std::vector<Route> own_routes_;
@@ -173,6 +177,8 @@ class Mesh {
   Endpoint bootstrap_;
   Time join_started_{0};
   Time next_join_retry_ = kNever;
+  static constexpr size_t kMaxPendingJoins = 16;
+  std::vector<std::pair<Endpoint, JoinRequestMsg>> pending_joins_;  // received while joining
 
   // Liveness.
   Time epoch_learned_at_{0};
@@ -182,7 +188,7 @@ class Mesh {
     uint64_t epoch = 0;    // the epoch we judged in: only later bits prove it alive
   };
   std::map<PublicKey, Suspicion> suspected_;
-  std::map<PublicKey, uint64_t> grace_;       // key -> epoch first seen (not judged yet)
+  std::map<PublicKey, uint64_t> grace_;  // joiners without a slot yet -> epoch first seen
   uint64_t grace_all_until_ = 0;              // members known at join: not judged before this
 
   // Dissemination.

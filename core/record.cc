@@ -10,6 +10,7 @@ const char* role_name(Role role) { return role == Role::kPeer ? "peer" : "client
 
 bool NodeRecord::same_content(const NodeRecord& o) const {
   return key == o.key && version == o.version && role == o.role && slot == o.slot &&
+         joined_epoch == o.joined_epoch &&
          address_attempt == o.address_attempt && control == o.control &&
          wg_endpoint == o.wg_endpoint && keepalive == o.keepalive && alias == o.alias &&
          description == o.description && services == o.services && routes == o.routes;
@@ -87,6 +88,7 @@ void NodeRecord::encode(Writer& w) const {
   w.varint(version);
   w.u8(static_cast<uint8_t>(role));
   w.varint(slot == RecordLimits::kNoSlot ? 0 : uint64_t{slot} + 1);
+  w.varint(joined_epoch);
   w.varint(address_attempt);
   encode_endpoint(w, control);
   encode_endpoint(w, wg_endpoint);
@@ -116,6 +118,7 @@ NodeRecord NodeRecord::decode(Reader& r) {
   n.role = static_cast<Role>(role);
   const uint64_t slot = r.varint_max("record.slot", RecordLimits::kMaxSlot + 1);
   n.slot = slot == 0 ? RecordLimits::kNoSlot : static_cast<uint32_t>(slot - 1);
+  n.joined_epoch = r.varint("record.joined_epoch");
   n.address_attempt = static_cast<uint32_t>(r.varint_max("record.address_attempt", 1u << 16));
   n.control = decode_endpoint(r, "record.control");
   n.wg_endpoint = decode_endpoint(r, "record.wg_endpoint");

@@ -48,6 +48,7 @@ struct NodeRecord {
   uint64_t version = 0;           // owner-incremented; higher wins
   Role role = Role::kPeer;
   uint32_t slot = RecordLimits::kNoSlot;  // liveness bitmap slot (see liveness.h)
+  uint64_t joined_epoch = 0;      // heartbeat epoch in which the node took its slot
   uint32_t address_attempt = 0;   // interface-id derivation attempt (address.h)
   std::optional<Endpoint> control;      // where to send control messages
   std::optional<Endpoint> wg_endpoint;  // WireGuard endpoint others should use (peers)
