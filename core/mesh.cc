@@ -190,10 +190,28 @@ void Mesh::sync_round(Time now, Rng& rng) {
 
 void Mesh::pull_round(Time now, Rng& rng) {
   refresh(now);
-  if (options_.role == Role::kClient || live_peers_.empty()) return;
+  if (options_.role == Role::kClient) return;
+  // Forget departed members after a while (ten pull intervals): a partition that lasts longer
+  // is healed by an explicit join.
+  while (!departed_.empty() && now - departed_.front().at > 10 * ctx_.params->pull_interval) {
+    departed_.pop_front();
+  }
+  if (!departed_.empty() && (live_peers_.empty() || rng.chance(0.5))) {
+    const NodeRecord* r = departed_[rng.uniform(departed_.size())].record.get();
+    send_many({r}, MessageType::kSync, make_sync());
+    return;
+  }
+  if (live_peers_.empty()) return;
   // A pull reaches outside the gossip window: any live peer, uniformly.
   const NodeRecord* r = live_peers_[rng.uniform(live_peers_.size())].get();
   send_many({r}, MessageType::kSync, make_sync());
+}
+
+void Mesh::note_departed(Time now, const PublicKey& key) {
+  RecordRef r = state_.find_ref(key);
+  if (!r || r->role != Role::kPeer || !r->control) return;
+  if (departed_.size() >= kMaxDeparted) departed_.pop_front();
+  departed_.push_back(Departed{std::move(r), now});
 }
 
 void Mesh::flush_hot(Time now, Rng& rng) {
@@ -385,6 +403,10 @@ void Mesh::replace_live_peer(const RecordRef& rec) {
 }
 
 void Mesh::merge_tombstone(Time now, const Tombstone& t, bool spread) {
+  if (!is_self(t.key) && state_.find(t.key) && t.version >= state_.find(t.key)->version &&
+      !suspected_.count(t.key)) {
+    note_departed(now, t.key);
+  }
   const MergeOutcome outcome = state_.merge_tombstone(t);
   if (outcome == MergeOutcome::kUnchanged) return;
   if (spread) mark_hot(t.key);
@@ -408,8 +430,17 @@ void Mesh::merge_tombstone(Time now, const Tombstone& t, bool spread) {
 
 void Mesh::merge_liveness(Time now, Rng& rng, const LivenessView& v) {
   const Time previous = epoch_learned_at_;
+  const uint64_t before = window_.epoch();
+  const PublicKey previous_leader = window_.leader();
   const EpochWindow::MergeResult res = window_.merge(v);
-  if (res.new_epoch) on_new_epoch(now, rng, false, previous);
+  if (!res.new_epoch) return;
+  if (before > 0 && window_.epoch() > before + 1) {
+    // We skipped epochs (we were cut off, or the other side of a healed partition counted
+    // further): our bitmaps say nothing about the epochs we missed, so judge nobody until we
+    // hold a full history again.
+    grace_all_until_ = std::max(grace_all_until_, window_.epoch() + ctx_.params->prune_epochs - 1);
+  }
+  on_new_epoch(now, rng, false, previous, previous_leader);
 }
 
 NodeRecord Mesh::self_template() const {
@@ -481,7 +512,7 @@ void Mesh::leave(Time now, Rng& rng) {
   d.tombstones.push_back(t);
   send_many(to, MessageType::kDelta, std::move(d));
   hot_.clear();
-  next_sync_ = next_pull_ = next_epoch_ = kNever;
+  next_sync_ = next_pull_ = kNever;
 }
 
 uint32_t Mesh::pick_free_slot(Rng& rng) const {
@@ -545,35 +576,46 @@ Duration Mesh::silence_limit() const {
 
 void Mesh::start_epoch(Time now, Rng& rng) {
   const Time previous = epoch_learned_at_;
+  const PublicKey previous_leader = window_.leader();
   window_.advance(window_.epoch() + 1, ctx_.keys->public_key);
   emit(now, EventType::kEpochStarted, ctx_.keys->public_key, RemovalReason::kNone,
        window_.epoch());
-  on_new_epoch(now, rng, true, previous);
+  on_new_epoch(now, rng, true, previous, previous_leader);
 }
 
-void Mesh::on_new_epoch(Time now, Rng& rng, bool started_here, Time previous_learned) {
+void Mesh::on_new_epoch(Time now, Rng& rng, bool started_here, Time previous_learned,
+                        const PublicKey& previous_leader) {
   epoch_learned_at_ = now;
-  const PublicKey epoch_leader = window_.leader();
-  if (!started_here) {
-    // Whoever started an epoch is alive.
-    if (suspected_.count(epoch_leader)) unsuspect(now, epoch_leader);
-    refresh(now);
-    // An epoch from a higher key than our leader after a gap in the cadence: the other node
-    // timed our leader out (it waited a full silence limit); we saw the same gap, so agree now
-    // instead of waiting for our own limit.
-    if (!is_self(leader_) && !leader_.is_zero() && leader_ < epoch_leader &&
-        now - previous_learned > 2 * ctx_.params->heartbeat_interval) {
-      suspect(now, leader_, RemovalReason::kPruned);
-      refresh(now);
-    }
+  const PublicKey& epoch_leader = window_.leader();
+  if (!started_here && suspected_.count(epoch_leader)) {
+    unsuspect(now, epoch_leader);  // whoever started an epoch is alive
   }
+  // A new leader after a gap in the cadence: the old one went silent for the whole limit
+  // somewhere (that is the only way another node starts an epoch out of turn). We saw the
+  // same gap, so agree at once instead of waiting for our own limit.
+  if (epoch_leader != previous_leader && !previous_leader.is_zero() &&
+      now - previous_learned > 2 * ctx_.params->heartbeat_interval) {
+    suspect(now, previous_leader, RemovalReason::kPruned);
+  }
+  note_leader(now);
   if (own_slot_ != RecordLimits::kNoSlot && !joining_) window_.mark(window_.epoch(), own_slot_);
   judge(now);
   check_own_slot(now, rng);
-  refresh(now);
-  next_epoch_ = is_self(leader_) ? now + ctx_.params->heartbeat_interval : kNever;
   // Forward the epoch at once so that it crosses the mesh at network speed.
   send_many(pick_targets(now, rng), MessageType::kSync, make_sync());
+}
+
+void Mesh::note_leader(Time now) {
+  if (window_.leader() == leader_) return;
+  leader_ = window_.leader();
+  stats_.leader_changes++;
+  emit(now, EventType::kLeaderChanged, leader_);
+}
+
+bool Mesh::may_lead() const {
+  if (options_.role != Role::kPeer || joining_ || left_) return false;
+  const PublicKey& l = window_.leader();
+  return window_.epoch() == 0 || is_self(l) || ctx_.keys->public_key < l;
 }
 
 void Mesh::judge(Time now) {
@@ -609,7 +651,7 @@ void Mesh::judge(Time now) {
   }
   for (const auto& k : back) unsuspect(now, k);
   refresh(now);
-  const bool leading = is_self(leader_);
+  const bool leading = is_self(window_.leader());
   for (const auto& r : dead) {
     suspect(now, r->key, RemovalReason::kPruned);
     if (leading) {
@@ -626,6 +668,7 @@ void Mesh::suspect(Time now, const PublicKey& key, RemovalReason reason) {
   const NodeRecord* r = state_.find(key);
   if (!r || suspected_.count(key)) return;
   suspected_[key] = Suspicion{r->version, window_.epoch()};
+  note_departed(now, key);
   stats_.prunes++;
   view_dirty_ = true;
   routes_dirty_ = true;
@@ -670,16 +713,20 @@ void Mesh::handle_timeout(Time now, Rng& rng) {
     }
     return;
   }
-  refresh(now);
-  if (is_self(leader_)) {
-    if (now >= next_epoch_) start_epoch(now, rng);
-  } else if (now - epoch_learned_at_ >= silence_limit()) {
-    // The leader has been silent for the whole limit: it is dead to us; the next lowest key
-    // leads. If that is us, we start the next epoch now; otherwise it gets a full limit too.
-    epoch_learned_at_ = now;
-    if (!leader_.is_zero()) suspect(now, leader_, RemovalReason::kPruned);
-    refresh(now);
-    if (is_self(leader_)) start_epoch(now, rng);
+  // Leadership (see the header): the epoch's leader, or any peer with a lower key, starts the
+  // next epoch one interval after the current one; after a whole silence limit without an
+  // epoch, every peer starts one, suspecting the silent leader, and the lowest key among the
+  // starters leads on (concurrent starts of one epoch merge; the lower leader key wins).
+  if (now >= epoch_learned_at_ + silence_limit()) {
+    const PublicKey silent = window_.leader();
+    if (!silent.is_zero() && !is_self(silent)) suspect(now, silent, RemovalReason::kPruned);
+    if (options_.role == Role::kPeer) {
+      start_epoch(now, rng);
+    } else {
+      epoch_learned_at_ = now;  // a client cannot lead; wait for a peer's epoch
+    }
+  } else if (may_lead() && now >= epoch_learned_at_ + ctx_.params->heartbeat_interval) {
+    start_epoch(now, rng);
   }
   if (now >= next_sync_) {
     next_sync_ = now + ctx_.params->sync_interval;
@@ -697,11 +744,8 @@ Time Mesh::next_timeout() const {
   if (failed_ || left_) return kNever;
   if (joining_) return std::min(next_join_retry_, join_started_ + ctx_.params->join_timeout);
   Time t = std::min(next_sync_, next_pull_);
-  if (is_self(leader_)) {
-    t = std::min(t, next_epoch_);
-  } else {
-    t = std::min(t, epoch_learned_at_ + silence_limit());
-  }
+  t = std::min(t, epoch_learned_at_ + (may_lead() ? ctx_.params->heartbeat_interval
+                                                  : silence_limit()));
   return t;
 }
 
@@ -717,22 +761,7 @@ void Mesh::refresh(Time now) {
       live_peers_.push_back(r);
     }
   }
-  PublicKey leader{};
-  const bool self_peer = options_.role == Role::kPeer && !joining_ && !left_;
-  if (self_peer) leader = ctx_.keys->public_key;
-  if (!live_peers_.empty() && (!self_peer || live_peers_.front()->key < leader)) {
-    leader = live_peers_.front()->key;
-  }
-  if (leader != leader_) {
-    leader_ = leader;
-    stats_.leader_changes++;
-    emit(now, EventType::kLeaderChanged, leader_);
-    if (is_self(leader_)) {
-      next_epoch_ = std::max(now, epoch_learned_at_ + ctx_.params->heartbeat_interval);
-    } else {
-      next_epoch_ = kNever;
-    }
-  }
+  (void)now;
 }
 
 bool Mesh::is_live(const PublicKey& key) const {

@@ -4,8 +4,9 @@
 // outputs and the routes across meshes. Sans-IO: time and randomness come in as arguments.
 //
 // Liveness in short (see liveness.h for the aggregate):
-//  - the leader is the lowest-key peer this node considers alive; every heartbeatInterval (H)
-//    it starts a new epoch; an epoch spreads with the sync messages and is forwarded at once;
+//  - the leader starts a new epoch every heartbeatInterval (H); an epoch spreads with the sync
+//    messages and is forwarded at once; a peer with a lower key than the current epoch's
+//    leader starts the next epoch itself, so leadership settles on the lowest live key;
 //  - a node that learns an epoch sets its own slot's bit in it and judges: a member whose bit is
 //    missing from the last `prune_epochs` epochs is dropped from this node's view; the leader
 //    also writes a tombstone for it, which removes it from the mesh state everywhere;
@@ -13,8 +14,10 @@
 //    a full epoch to spread, so it is not judged before joined_epoch + prune_epochs - 1;
 //    a joiner that has not taken a slot yet gets `prune_epochs` epochs to do so; a node that
 //    just joined judges nobody for prune_epochs epochs;
-//  - if no epoch is learned for prune_epochs * H, the leader is considered dead, and the next
-//    lowest key leads; a node dropped by mistake re-announces itself with a newer version.
+//  - if no epoch is learned for prune_epochs * H, the leader is considered dead and every peer
+//    starts the next epoch; the starts merge and the lowest key among them leads on (one step,
+//    however many of the lowest keys are gone, e.g. behind a partition);
+//  - a node dropped by mistake re-announces itself with a newer version.
 #pragma once
 
 #include <deque>
@@ -87,8 +90,9 @@ class Mesh {
   // The view: members this node considers alive (state minus suspected), self included.
   bool is_live(const PublicKey& key) const;
   std::vector<RecordRef> live_members() const;
-  const PublicKey& leader() const { return leader_; }
-  // Recomputes the derived view (live peers, leader) if membership changed since.
+  // The leader of the current epoch in this node's view.
+  const PublicKey& leader() const { return window_.leader(); }
+  // Recomputes the derived view (live peers) if membership changed since.
   void refresh(Time now);
   const NodeRecord* self_record() const { return state_.find(ctx_.keys->public_key); }
   IpAddr address_of(const NodeRecord& r) const;
@@ -143,7 +147,11 @@ class Mesh {
 
   // Liveness.
   void start_epoch(Time now, Rng& rng);
-  void on_new_epoch(Time now, Rng& rng, bool started_here, Time previous_learned);
+  void on_new_epoch(Time now, Rng& rng, bool started_here, Time previous_learned,
+                    const PublicKey& previous_leader);
+  void note_leader(Time now);
+  // Whether we start the next epoch when the interval is up (see handle_timeout).
+  bool may_lead() const;
   void judge(Time now);
   void suspect(Time now, const PublicKey& key, RemovalReason reason);
   void unsuspect(Time now, const PublicKey& key);
@@ -182,7 +190,6 @@ class Mesh {
 
   // Liveness.
   Time epoch_learned_at_{0};
-  Time next_epoch_ = kNever;      // when we start the next epoch, if we lead
   struct Suspicion {
     uint64_t version = 0;  // the record version we judged dead
     uint64_t epoch = 0;    // the epoch we judged in: only later bits prove it alive
@@ -190,6 +197,17 @@ class Mesh {
   std::map<PublicKey, Suspicion> suspected_;
   std::map<PublicKey, uint64_t> grace_;  // joiners without a slot yet -> epoch first seen
   uint64_t grace_all_until_ = 0;              // members known at join: not judged before this
+
+  // Members we removed (pruned, or tombstoned by others), kept for a while so that pull rounds
+  // can probe them: after a partition each side has removed the other, and only a probe
+  // across the healed cut lets the two states meet again.
+  struct Departed {
+    RecordRef record;
+    Time at;
+  };
+  static constexpr size_t kMaxDeparted = 256;
+  std::deque<Departed> departed_;
+  void note_departed(Time now, const PublicKey& key);
 
   // Dissemination.
   std::map<PublicKey, uint32_t> hot_;  // key -> push rounds left
@@ -201,7 +219,7 @@ class Mesh {
   bool view_dirty_ = true;
   bool routes_dirty_ = true;
   std::vector<RecordRef> live_peers_;  // sorted by key, self excluded; current versions
-  PublicKey leader_;
+  PublicKey leader_;  // last leader reported in an event
 };
 
 }  // namespace smeg

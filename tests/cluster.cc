@@ -10,8 +10,8 @@ size_t Cluster::add_node() {
   m->rng = Rng(mix64(opt_.seed * 1000003 + i));
   std::array<uint8_t, 32> secret{};
   for (auto& b : secret) b = static_cast<uint8_t>(m->rng.next_u64());
-  m->node = std::make_unique<Node>(KeyPair::from_private(PrivateKey::from_random(secret)),
-                                   opt_.params, &pool_);
+  m->keys = KeyPair::from_private(PrivateKey::from_random(secret));
+  m->node = std::make_unique<Node>(m->keys, opt_.params, &pool_);
   std::array<uint8_t, 16> a{};
   a[0] = 0x20;
   a[1] = 0x01;
@@ -21,6 +21,12 @@ size_t Cluster::add_node() {
   by_endpoint_[m->control] = i;
   nodes_.push_back(std::move(m));
   return i;
+}
+
+void Cluster::restart_wiped(size_t i) {
+  Member& m = *nodes_[i];
+  m.node = std::make_unique<Node>(m.keys, opt_.params, &pool_);
+  m.alive = true;
 }
 
 MeshOptions Cluster::options(size_t i, Role role) const {
@@ -40,6 +46,7 @@ void Cluster::drain(size_t i) {
     if (net_rng_.chance(opt_.loss)) continue;
     auto it = by_endpoint_.find(t->to);
     if (it == by_endpoint_.end()) continue;
+    if (!group_.empty() && group_[i] != group_[it->second]) continue;
     const Duration lat =
         opt_.latency_min +
         Duration(static_cast<int64_t>(net_rng_.uniform(
@@ -72,6 +79,7 @@ void Cluster::run_until(Time t) {
       queue_.pop();
       Member& m = *nodes_[f.to];
       if (!m.alive) continue;
+      if (!group_.empty() && group_[by_endpoint_.at(f.from)] != group_[f.to]) continue;
       ++delivered_;
       m.node->handle_message(now_, m.rng, f.from, f.bytes);
       drain(f.to);

@@ -36,6 +36,12 @@ class Cluster {
   Time now() const { return now_; }
 
   void crash(size_t i) { nodes_[i]->alive = false; }
+  // Replaces node i with a fresh core holding the same key pair (a restart that lost all
+  // state); it is alive again and in no mesh.
+  void restart_wiped(size_t i);
+  // Messages from a node in group g to a node in another group are dropped while set.
+  void partition(std::vector<int> group_of) { group_ = std::move(group_of); }
+  void heal() { group_.clear(); }
   bool alive(size_t i) const { return nodes_[i]->alive; }
 
   // Runs the event loop until virtual time t.
@@ -51,6 +57,7 @@ class Cluster {
     std::unique_ptr<Node> node;
     Endpoint control;
     Rng rng{0};
+    KeyPair keys;
     bool alive = true;
     std::vector<Event> events;
   };
@@ -70,6 +77,7 @@ class Cluster {
   RecordPool pool_;
   std::vector<std::unique_ptr<Member>> nodes_;
   std::map<Endpoint, size_t> by_endpoint_;
+  std::vector<int> group_;  // empty: no partition
   std::priority_queue<InFlight, std::vector<InFlight>, std::greater<>> queue_;
   Time now_{0};
   uint64_t seq_ = 0;

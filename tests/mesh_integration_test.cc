@@ -368,3 +368,91 @@ TEST(MeshIntegration, DeterministicForASeed) {
 
 }  // namespace
 }  // namespace smeg::testing
+
+namespace smeg::testing {
+namespace {
+
+TEST(MeshIntegration, PartitionHealsIntoOneState) {
+  Cluster c(cluster_options(20, 0.02));
+  const size_t n = 60;
+  for (size_t i = 0; i < n; ++i) c.add_node();
+  form(c, "alpha", 0, range(1, n));
+  c.run_for(seconds(4));
+  std::vector<int> groups(n);
+  for (size_t i = 0; i < n; ++i) groups[i] = i % 2;
+  c.partition(groups);
+  c.run_for(seconds(10));
+  // Each side pruned the other side (real failure detection across the cut)...
+  for (size_t i = 0; i < n; ++i) {
+    const Mesh* m = c.node(i).mesh("alpha");
+    size_t live = 0;
+    for (size_t j = 0; j < n; ++j) live += m->is_live(c.node(j).public_key());
+    EXPECT_EQ(live, n / 2) << "node " << i;
+  }
+  c.heal();
+  c.run_for(seconds(15));
+  // ...and after healing, pruned nodes re-announce themselves and anti-entropy merges both
+  // sides into one state that every node holds, with everyone alive in everyone's view.
+  const uint64_t summary = c.node(0).mesh("alpha")->state().summary();
+  const PublicKey leader = c.node(lowest_key(c, range(0, n))).public_key();
+  for (size_t i = 0; i < n; ++i) {
+    const Mesh* m = c.node(i).mesh("alpha");
+    EXPECT_EQ(m->state().summary(), summary) << "node " << i;
+    EXPECT_EQ(m->state().member_count(), n) << "node " << i;
+    EXPECT_EQ(m->live_members().size(), n) << "node " << i;
+    EXPECT_EQ(m->leader(), leader) << "node " << i;
+    EXPECT_EQ(c.node(i).desired_config("alpha")->peers.size(), n - 1) << "node " << i;
+  }
+}
+
+TEST(MeshIntegration, RestartWithoutStateRejoinsWithSameAddress) {
+  Cluster c(cluster_options(21, 0.01));
+  const size_t n = 50;
+  for (size_t i = 0; i < n; ++i) c.add_node();
+  form(c, "alpha", 0, range(1, n));
+  c.run_for(seconds(4));
+  const size_t v = 33;
+  const PublicKey key = c.node(v).public_key();
+  const uint64_t old_version = c.node(0).mesh("alpha")->state().find(key)->version;
+  const IpAddr old_addr = c.node(0).mesh("alpha")->address_of(*c.node(0).mesh("alpha")->state().find(key));
+  c.crash(v);
+  c.run_for(seconds(6));
+  for (size_t i = 0; i < n; ++i) {
+    if (i == v) continue;
+    EXPECT_FALSE(c.node(i).mesh("alpha")->is_live(key));
+  }
+  c.restart_wiped(v);
+  ASSERT_TRUE(c.node(v).join_mesh(c.now(), "alpha", c.options(v), c.control(5)));
+  c.run_for(seconds(4));
+  for (size_t i = 0; i < n; ++i) {
+    const Mesh* m = c.node(i).mesh("alpha");
+    ASSERT_NE(m, nullptr);
+    ASSERT_TRUE(m->is_live(key)) << "node " << i;
+    const NodeRecord* r = m->state().find(key);
+    EXPECT_GT(r->version, old_version) << "the restarted node moved above its old record";
+    EXPECT_EQ(m->address_of(*r), old_addr) << "same key, same address";
+  }
+}
+
+TEST(MeshIntegration, CrashedClientIsPruned) {
+  Cluster c(cluster_options(22, 0.01));
+  for (int i = 0; i < 50; ++i) c.add_node();
+  form(c, "alpha", 0, range(1, 40));
+  form(c, "alpha", 0, range(40, 50), Role::kClient);
+  c.run_for(seconds(5));
+  const PublicKey k = c.node(45).public_key();
+  c.crash(45);
+  c.run_for(seconds(5));
+  for (size_t i = 0; i < 50; ++i) {
+    if (i == 45) continue;
+    EXPECT_FALSE(c.node(i).mesh("alpha")->is_live(k)) << "node " << i;
+  }
+  std::set<size_t> live;
+  for (size_t i = 0; i < 50; ++i) {
+    if (i != 45) live.insert(i);
+  }
+  EXPECT_EQ(removals_about(c, live), 0u);
+}
+
+}  // namespace
+}  // namespace smeg::testing
