@@ -137,14 +137,10 @@ Bitmap Bitmap::decode(Reader& r, uint32_t max_bits) {
     if (form == kSetList) {
       for (uint32_t p : positions) bm.set(p);
     } else {
-      size_t next = 0;
-      for (uint32_t b = 0; b < len; ++b) {
-        if (next < positions.size() && positions[next] == b) {
-          ++next;
-        } else {
-          bm.set(b);
-        }
-      }
+      // All ones below len, then clear the listed positions: word-wise, not bit by bit.
+      bm.words_.assign((len + 63) / 64, ~uint64_t{0});
+      if (len % 64) bm.words_.back() = (uint64_t{1} << (len % 64)) - 1;
+      for (uint32_t p : positions) bm.words_[p / 64] &= ~(uint64_t{1} << (p % 64));
     }
   } else {
     r.fail("bitmap.form", "unknown form");

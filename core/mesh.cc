@@ -154,8 +154,10 @@ std::vector<const NodeRecord*> Mesh::pick_targets(Time now, Rng& rng) {
   refresh(now);
   std::vector<const NodeRecord*> out;
   if (options_.role == Role::kClient) {
-    if (auto p = attached_peer(ctx_.keys->public_key)) {
-      if (const NodeRecord* r = state_.find(*p)) out.push_back(r);
+    if (const NodeRecord* self = self_record()) {
+      if (auto p = client_peer(*self)) {
+        if (const NodeRecord* r = state_.find(*p)) out.push_back(r);
+      }
     }
     return out;
   }
@@ -273,9 +275,31 @@ void Mesh::handle_message(Time now, Rng& rng, const Endpoint& from, const Messag
                msg.header.type == MessageType::kSnapshot);
       break;
   }
+  update_attachment(now);
   // News learned from this message goes out at once (the first push round), not at the next
   // tick: it then crosses the mesh at network latency per hop.
   if (hot_fresh_) flush_hot(now, rng);
+}
+
+void Mesh::update_attachment(Time now) {
+  if (options_.role != Role::kClient || joining_ || left_) return;
+  refresh(now);
+  if (attachment_checked_ == view_generation_) return;
+  attachment_checked_ = view_generation_;
+  const PublicKey chosen = attached_peer(ctx_.keys->public_key).value_or(PublicKey{});
+  if (chosen != own_attached_) {
+    own_attached_ = chosen;
+    publish(now);
+  }
+}
+
+std::optional<PublicKey> Mesh::client_peer(const NodeRecord& client) const {
+  if (!client.attached_to.is_zero() &&
+      (is_self(client.attached_to) || is_live(client.attached_to))) {
+    const NodeRecord* p = state_.find(client.attached_to);
+    if (p && p->role == Role::kPeer) return client.attached_to;
+  }
+  return attached_peer(client.key);
 }
 
 void Mesh::on_join_request(Time now, const Endpoint& from, const JoinRequestMsg& m) {
@@ -449,6 +473,7 @@ NodeRecord Mesh::self_template() const {
   r.role = options_.role;
   r.slot = own_slot_;
   r.joined_epoch = own_joined_epoch_;
+  r.attached_to = own_attached_;
   r.address_attempt = own_attempt_;
   r.control = options_.control;
   r.wg_endpoint = options_.wg_endpoint;
@@ -550,6 +575,12 @@ void Mesh::finish_join(Time now, Rng& rng) {
   own_slot_ = pick_free_slot(rng);
   own_joined_epoch_ = window_.epoch();
   own_attempt_ = pick_address_attempt();
+  view_dirty_ = true;
+  refresh(now);
+  if (options_.role == Role::kClient) {
+    own_attached_ = attached_peer(ctx_.keys->public_key).value_or(PublicKey{});
+    attachment_checked_ = view_generation_;
+  }
   publish(now);
   emit(now, EventType::kJoined, ctx_.keys->public_key, RemovalReason::kNone, window_.epoch());
   for (const auto& r : state_.records()) {
@@ -737,6 +768,7 @@ void Mesh::handle_timeout(Time now, Rng& rng) {
     next_pull_ = now + ctx_.params->pull_interval;
     pull_round(now, rng);
   }
+  update_attachment(now);
   if (hot_fresh_) flush_hot(now, rng);
 }
 
@@ -755,6 +787,7 @@ Time Mesh::next_timeout() const {
 void Mesh::refresh(Time now) {
   if (!view_dirty_) return;
   view_dirty_ = false;
+  ++view_generation_;
   live_peers_.clear();
   for (const auto& r : state_.records()) {
     if (r->role == Role::kPeer && !is_self(r->key) && !suspected_.count(r->key)) {
@@ -830,7 +863,7 @@ DesiredDevice Mesh::desired(const std::vector<SelectedRoute>& selected,
     }
     for (const auto& r : state_.records()) {
       if (r->role != Role::kClient || suspected_.count(r->key)) continue;
-      const auto via = attached_peer(r->key);
+      const auto via = client_peer(*r);
       if (!via) continue;
       if (*via == self) {
         DesiredPeer dp{r->key, std::nullopt, std::nullopt, {Prefix::host(address_of(*r))}};
@@ -842,7 +875,7 @@ DesiredDevice Mesh::desired(const std::vector<SelectedRoute>& selected,
     for (const auto& s : selected) {
       if (auto it = peers.find(s.via); it != peers.end()) it->second.allowed_ips.push_back(s.prefix);
     }
-  } else if (auto via = attached_peer(self)) {
+  } else if (auto via = self_record() ? client_peer(*self_record()) : std::nullopt) {
     if (const NodeRecord* p = state_.find(*via)) {
       DesiredPeer dp{p->key, p->wg_endpoint, keepalive, {prefix_}};
       for (const auto& s : selected) dp.allowed_ips.push_back(s.prefix);

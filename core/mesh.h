@@ -37,6 +37,10 @@
 
 namespace smeg {
 
+// The rendezvous score a client gives a peer when choosing which one to attach to (the highest
+// wins; ties to the lower key). Part of the protocol: every member must agree.
+uint64_t client_attach_score(const PublicKey& client, const PublicKey& peer);
+
 // What a Mesh needs from its Node.
 struct MeshContext {
   const KeyPair* keys = nullptr;
@@ -174,6 +178,14 @@ class Mesh {
   uint64_t own_version_ = 0;
   uint32_t own_slot_ = RecordLimits::kNoSlot;
   uint64_t own_joined_epoch_ = 0;
+  PublicKey own_attached_;           // clients: the peer we attach to, as published
+  uint64_t view_generation_ = 0;     // bumped whenever live_peers_ is rebuilt
+  uint64_t attachment_checked_ = ~uint64_t{0};
+  // Clients: re-choose our peer when the view changed, and publish the choice.
+  void update_attachment(Time now);
+  // The peer a client tunnels through: its published choice if that peer is live for us,
+  // else our own rendezvous computation.
+  std::optional<PublicKey> client_peer(const NodeRecord& client) const;
   uint32_t own_attempt_ = 0;
   std::vector<std::pair<std::string, std::string>> own_services_;
   std::vector<Route> own_routes_;

@@ -12,7 +12,8 @@ bool NodeRecord::same_content(const NodeRecord& o) const {
   return key == o.key && version == o.version && role == o.role && slot == o.slot &&
          joined_epoch == o.joined_epoch &&
          address_attempt == o.address_attempt && control == o.control &&
-         wg_endpoint == o.wg_endpoint && keepalive == o.keepalive && alias == o.alias &&
+         wg_endpoint == o.wg_endpoint && keepalive == o.keepalive &&
+         attached_to == o.attached_to && alias == o.alias &&
          description == o.description && services == o.services && routes == o.routes;
 }
 
@@ -93,6 +94,8 @@ void NodeRecord::encode(Writer& w) const {
   encode_endpoint(w, control);
   encode_endpoint(w, wg_endpoint);
   w.u16(keepalive);
+  w.u8(attached_to.is_zero() ? 0 : 1);
+  if (!attached_to.is_zero()) w.array(attached_to.bytes);
   w.string(alias);
   w.string(description);
   w.varint(services.size());
@@ -123,6 +126,12 @@ NodeRecord NodeRecord::decode(Reader& r) {
   n.control = decode_endpoint(r, "record.control");
   n.wg_endpoint = decode_endpoint(r, "record.wg_endpoint");
   n.keepalive = r.u16("record.keepalive");
+  const uint8_t attached = r.u8("record.attached_to");
+  if (attached > 1) r.fail("record.attached_to", "bad presence flag");
+  if (attached == 1) {
+    n.attached_to.bytes = r.array<32>("record.attached_to");
+    if (r.ok() && n.attached_to.is_zero()) r.fail("record.attached_to", "zero key");
+  }
   n.alias = r.string("record.alias", RecordLimits::kAlias);
   n.description = r.string("record.description", RecordLimits::kDescription);
   const size_t services = r.count("record.services", RecordLimits::kServices, 2);

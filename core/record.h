@@ -53,6 +53,7 @@ struct NodeRecord {
   std::optional<Endpoint> control;      // where to send control messages
   std::optional<Endpoint> wg_endpoint;  // WireGuard endpoint others should use (peers)
   uint16_t keepalive = 0;               // persistent keepalive the node asks for, seconds
+  PublicKey attached_to;                // clients: the peer they tunnel through (zero: none)
   std::string alias;
   std::string description;
   std::vector<std::pair<std::string, std::string>> services;  // sorted by name, unique

@@ -122,6 +122,19 @@ std::vector<NodeRecord> make_records(size_t n, uint64_t seed, const Profile& pro
   }
   std::sort(out.begin(), out.end(),
             [](const NodeRecord& a, const NodeRecord& b) { return a.key < b.key; });
+  // Clients publish the peer they attach to, as the core's clients do (untimed setup).
+  for (auto& c : out) {
+    if (c.role != Role::kClient) continue;
+    uint64_t best = 0;
+    for (const auto& p : out) {
+      if (p.role != Role::kPeer) continue;
+      const uint64_t s = client_attach_score(c.key, p.key);
+      if (c.attached_to.is_zero() || s > best) {
+        best = s;
+        c.attached_to = p.key;
+      }
+    }
+  }
   return out;
 }
 
