@@ -51,6 +51,11 @@ void Cluster::drain(size_t i) {
         opt_.latency_min +
         Duration(static_cast<int64_t>(net_rng_.uniform(
             static_cast<uint64_t>(std::max<int64_t>(1, opt_.latency_tail.count())))));
+    if (net_rng_.chance(opt_.duplicate)) {
+      const Duration later = lat + Duration(static_cast<int64_t>(net_rng_.uniform(
+                                       static_cast<uint64_t>(opt_.latency_tail.count()) + 1)));
+      queue_.push(InFlight{now_ + later, seq_++, it->second, m.control, t->bytes});
+    }
     queue_.push(InFlight{now_ + lat, seq_++, it->second, m.control, std::move(t->bytes)});
   }
   while (auto e = m.node->poll_event()) m.events.push_back(std::move(*e));

@@ -21,6 +21,7 @@ class Cluster {
     Duration latency_min = std::chrono::milliseconds(5);
     Duration latency_tail = std::chrono::milliseconds(20);  // uniform extra
     double loss = 0.0;
+    double duplicate = 0.0;  // chance that a message is delivered twice (at different times)
     Params params;
   };
 

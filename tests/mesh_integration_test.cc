@@ -456,3 +456,40 @@ TEST(MeshIntegration, CrashedClientIsPruned) {
 
 }  // namespace
 }  // namespace smeg::testing
+
+namespace smeg::testing {
+namespace {
+
+// Loss, duplication and reordering (latency from 5 ms to 205 ms) while nodes join and change
+// their records; once the network is quiet, anti-entropy brings every node to one state.
+TEST(MeshIntegration, LossDuplicationReorderingConvergeToOneState) {
+  for (uint64_t seed : {31, 32, 33}) {
+    Cluster::Options o = cluster_options(seed, 0.10);
+    o.duplicate = 0.10;
+    o.latency_tail = milliseconds(200);
+    o.params.heartbeat_interval = seconds(2);  // keep false prunes out of this picture
+    Cluster c(o);
+    const size_t n = 50;
+    for (size_t i = 0; i < n; ++i) c.add_node();
+    form(c, "alpha", 0, range(1, n));
+    for (size_t i = 0; i < n; i += 3) {
+      ASSERT_TRUE(c.node(i).set_alias(c.now(), c.rng(i), "alpha", "node-" + std::to_string(i)));
+      ASSERT_TRUE(c.node(i).set_service(c.now(), c.rng(i), "alpha", "_ssh", "22"));
+      c.run_for(milliseconds(30));
+    }
+    c.run_for(seconds(20));
+    const MeshState& ref = c.node(0).mesh("alpha")->state();
+    for (size_t i = 0; i < n; ++i) {
+      const Mesh* m = c.node(i).mesh("alpha");
+      ASSERT_NE(m, nullptr) << "seed " << seed << " node " << i;
+      EXPECT_TRUE(m->state().equals(ref)) << "seed " << seed << " node " << i;
+      EXPECT_EQ(m->state().member_count(), n) << "seed " << seed << " node " << i;
+      const NodeRecord* r = m->state().find(c.node(9).public_key());
+      ASSERT_NE(r, nullptr);
+      EXPECT_EQ(r->alias, "node-9");
+    }
+  }
+}
+
+}  // namespace
+}  // namespace smeg::testing
