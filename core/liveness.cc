@@ -28,6 +28,12 @@ bool Bitmap::merge(const Bitmap& other) {
   return added != 0;
 }
 
+void Bitmap::subtract(const Bitmap& other) {
+  const size_t n = std::min(words_.size(), other.words_.size());
+  for (size_t i = 0; i < n; ++i) words_[i] &= ~other.words_[i];
+  trim();
+}
+
 bool Bitmap::subset_of(const Bitmap& other) const {
   for (size_t i = 0; i < words_.size(); ++i) {
     const uint64_t o = i < other.words_.size() ? other.words_[i] : 0;
@@ -218,20 +224,38 @@ EpochWindow::MergeResult EpochWindow::merge(const LivenessView& remote) {
 
 bool EpochWindow::remote_lacks(const LivenessView& remote) const {
   if (epoch_ > remote.epoch) return true;
-  for (size_t back = 0; back < kSent && back < epoch_; ++back) {
-    const EpochBits* mine = find(epoch_ - back);
-    if (!mine) continue;
-    const EpochBits* theirs = nullptr;
-    for (const auto& e : remote.recent) {
-      if (e.epoch == mine->epoch) theirs = &e;
-    }
-    if (!theirs) {
-      if (mine->bits.count() > 0) return true;
-    } else if (!mine->bits.subset_of(theirs->bits)) {
-      return true;
-    }
+  for (const auto& theirs : remote.recent) {
+    const EpochBits* mine = find(theirs.epoch);
+    if (mine && !mine->bits.subset_of(theirs.bits)) return true;
   }
   return false;
+}
+
+namespace {
+Bitmap difference(const Bitmap& a, const Bitmap& b) {
+  Bitmap d = a;
+  d.subtract(b);
+  return d;
+}
+}  // namespace
+
+LivenessView EpochWindow::missing_from(const LivenessView& remote) const {
+  LivenessView v;
+  v.epoch = epoch_;
+  v.leader = leader_;
+  if (epoch_ > remote.epoch) {
+    // The remote is behind: it needs our current epoch as a whole.
+    if (const EpochBits* cur = find(epoch_)) v.recent.push_back(*cur);
+  }
+  for (const auto& theirs : remote.recent) {
+    const EpochBits* mine = find(theirs.epoch);
+    if (!mine || (epoch_ > remote.epoch && theirs.epoch == epoch_)) continue;
+    EpochBits d{mine->epoch, difference(mine->bits, theirs.bits)};
+    if (d.bits.count() > 0) v.recent.push_back(std::move(d));
+  }
+  std::sort(v.recent.begin(), v.recent.end(),
+            [](const EpochBits& a, const EpochBits& b) { return a.epoch > b.epoch; });
+  return v;
 }
 
 bool EpochWindow::seen_within(uint32_t slot, uint32_t epochs) const {
@@ -250,11 +274,12 @@ bool EpochWindow::seen_after(uint32_t slot, uint64_t epoch) const {
   return false;
 }
 
-LivenessView EpochWindow::view() const {
+LivenessView EpochWindow::view(bool with_previous) const {
   LivenessView v;
   v.epoch = epoch_;
   v.leader = leader_;
-  for (size_t back = 0; back < kSent && back < epoch_; ++back) {
+  const size_t epochs = with_previous ? kSent : 1;
+  for (size_t back = 0; back < epochs && back < epoch_; ++back) {
     if (const EpochBits* e = find(epoch_ - back)) v.recent.push_back(*e);
   }
   return v;

@@ -28,6 +28,8 @@ class Bitmap {
   bool test(uint32_t bit) const;
   // ORs other into this; true if any bit was new.
   bool merge(const Bitmap& other);
+  // Clears every bit that is set in other.
+  void subtract(const Bitmap& other);
   // True if every bit of this is also set in other.
   bool subset_of(const Bitmap& other) const;
   size_t count() const;
@@ -77,14 +79,20 @@ class EpochWindow {
     bool new_bits = false;      // we learned bits we did not have
   };
   MergeResult merge(const LivenessView& remote);
-  // True if the remote view lacks an epoch or bits that we have.
+  // True if the remote view lacks our current epoch, or bits that we have in an epoch the
+  // remote view carries.
   bool remote_lacks(const LivenessView& remote) const;
+  // What the remote lacks: our current epoch (whole, if the remote is behind) and, for each
+  // epoch the remote carries, the bits we have and it does not. Merging this into the remote
+  // gives it everything we would have given with view(), at a fraction of the bytes.
+  LivenessView missing_from(const LivenessView& remote) const;
 
   // Whether slot's bit is set in any of the newest `epochs` epochs (current included).
   bool seen_within(uint32_t slot, uint32_t epochs) const;
   // Whether slot's bit is set in any held epoch newer than `epoch`.
   bool seen_after(uint32_t slot, uint64_t epoch) const;
-  LivenessView view() const;
+  // The current epoch and, with_previous, the one before it.
+  LivenessView view(bool with_previous = true) const;
 
  private:
   const EpochBits* find(uint64_t epoch) const;

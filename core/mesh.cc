@@ -142,11 +142,13 @@ void Mesh::send_delta(const Endpoint& to, const PublicKey& to_key, MessageType t
   if (!sent_any || !cur.records.empty() || !cur.tombstones.empty()) flush();
 }
 
-SyncMsg Mesh::make_sync() const {
+SyncMsg Mesh::make_sync(Time now) const {
   SyncMsg s;
   s.summary = state_.summary();
   s.members = static_cast<uint32_t>(state_.member_count());
-  s.liveness = window_.view();
+  // The previous epoch's bitmap rides along for the first half of the current epoch only:
+  // by then it has reached everyone, and it would double the size of every sync.
+  s.liveness = window_.view(now - epoch_learned_at_ < ctx_.params->heartbeat_interval / 2);
   return s;
 }
 
@@ -187,7 +189,7 @@ std::vector<const NodeRecord*> Mesh::pick_targets(Time now, Rng& rng) {
 }
 
 void Mesh::sync_round(Time now, Rng& rng) {
-  send_many(pick_targets(now, rng), MessageType::kSync, make_sync());
+  send_many(pick_targets(now, rng), MessageType::kSync, make_sync(now));
 }
 
 void Mesh::pull_round(Time now, Rng& rng) {
@@ -200,13 +202,13 @@ void Mesh::pull_round(Time now, Rng& rng) {
   }
   if (!departed_.empty() && (live_peers_.empty() || rng.chance(0.5))) {
     const NodeRecord* r = departed_[rng.uniform(departed_.size())].record.get();
-    send_many({r}, MessageType::kSync, make_sync());
+    send_many({r}, MessageType::kSync, make_sync(now));
     return;
   }
   if (live_peers_.empty()) return;
   // A pull reaches outside the gossip window: any live peer, uniformly.
   const NodeRecord* r = live_peers_[rng.uniform(live_peers_.size())].get();
-  send_many({r}, MessageType::kSync, make_sync());
+  send_many({r}, MessageType::kSync, make_sync(now));
 }
 
 void Mesh::note_departed(Time now, const PublicKey& key) {
@@ -313,7 +315,14 @@ void Mesh::on_sync(Time now, Rng& rng, const Endpoint& from, const PublicKey& se
   const bool lacks = window_.remote_lacks(m.liveness);
   merge_liveness(now, rng, m.liveness);
   if (is_reply) return;
-  if (lacks) send(from, sender, MessageType::kSyncReply, make_sync());
+  if (lacks) {
+    // The pull half of push-pull: only what the sender lacks, usually a short list of slots.
+    SyncMsg reply;
+    reply.summary = state_.summary();
+    reply.members = static_cast<uint32_t>(state_.member_count());
+    reply.liveness = window_.missing_from(m.liveness);
+    send(from, sender, MessageType::kSyncReply, std::move(reply));
+  }
   if (m.summary != state_.summary()) {
     send(from, sender, MessageType::kBuckets, BucketsMsg{state_.bucket_summaries()});
   }
@@ -542,7 +551,10 @@ void Mesh::leave(Time now, Rng& rng) {
 
 uint32_t Mesh::pick_free_slot(Rng& rng) const {
   const size_t members = state_.member_count();
-  const size_t cap = std::max<size_t>(64, 2 * (members + 1));
+  // A dense slot space keeps bitmaps short (they are sent every sync); a quarter of slack
+  // keeps the chance that concurrent joiners pick the same slot low (a collision is resolved,
+  // but costs a record update).
+  const size_t cap = members + members / 4 + 64;
   std::vector<bool> used(cap, false);
   for (const auto& r : state_.records()) {
     if (!is_self(r->key) && r->slot < cap) used[r->slot] = true;
@@ -633,7 +645,7 @@ void Mesh::on_new_epoch(Time now, Rng& rng, bool started_here, Time previous_lea
   judge(now);
   check_own_slot(now, rng);
   // Forward the epoch at once so that it crosses the mesh at network speed.
-  send_many(pick_targets(now, rng), MessageType::kSync, make_sync());
+  send_many(pick_targets(now, rng), MessageType::kSync, make_sync(now));
 }
 
 void Mesh::note_leader(Time now) {

@@ -120,7 +120,7 @@ class Mesh {
   void send_delta(const Endpoint& to, const PublicKey& to_key, MessageType type,
                   std::vector<RecordRef> records, std::vector<Tombstone> tombs,
                   std::vector<PublicKey> wanted, bool liveness, bool push);
-  SyncMsg make_sync() const;
+  SyncMsg make_sync(Time now) const;
   std::vector<const NodeRecord*> pick_targets(Time now, Rng& rng);
   // Keeps live_peers_ on the current version of an updated record.
   void replace_live_peer(const RecordRef& rec);

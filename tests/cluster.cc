@@ -20,6 +20,7 @@ size_t Cluster::add_node() {
   m->control = Endpoint{IpAddr::v6(a), 4000};
   by_endpoint_[m->control] = i;
   nodes_.push_back(std::move(m));
+  timer_gen_.push_back(0);
   return i;
 }
 
@@ -27,6 +28,14 @@ void Cluster::restart_wiped(size_t i) {
   Member& m = *nodes_[i];
   m.node = std::make_unique<Node>(m.keys, opt_.params, &pool_);
   m.alive = true;
+  arm(i);
+}
+
+void Cluster::arm(size_t i) {
+  const uint64_t gen = ++timer_gen_[i];
+  if (!nodes_[i]->alive) return;
+  const Time t = nodes_[i]->node->poll_timeout();
+  if (t != kNever) timers_.push(Timer{t, i, gen});
 }
 
 MeshOptions Cluster::options(size_t i, Role role) const {
@@ -43,6 +52,8 @@ void Cluster::drain(size_t i) {
   Member& m = *nodes_[i];
   while (auto t = m.node->poll_transmit()) {
     if (!m.alive) continue;
+    bytes_by_type_[static_cast<size_t>(t->type) & 7] += t->bytes.size();
+    messages_by_type_[static_cast<size_t>(t->type) & 7]++;
     if (net_rng_.chance(opt_.loss)) continue;
     auto it = by_endpoint_.find(t->to);
     if (it == by_endpoint_.end()) continue;
@@ -62,23 +73,22 @@ void Cluster::drain(size_t i) {
 }
 
 void Cluster::run_until(Time t) {
-  for (size_t i = 0; i < nodes_.size(); ++i) drain(i);
+  // Commands may have changed any node's timers since the last run.
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    drain(i);
+    arm(i);
+  }
   while (true) {
-    // The earliest of: the next delivery, the next timeout of a live node.
-    Time next = kNever;
-    size_t timer_node = nodes_.size();
-    for (size_t i = 0; i < nodes_.size(); ++i) {
-      if (!nodes_[i]->alive) continue;
-      const Time nt = nodes_[i]->node->poll_timeout();
-      if (nt < next) {
-        next = nt;
-        timer_node = i;
-      }
+    while (!timers_.empty() && (timers_.top().generation != timer_gen_[timers_.top().node] ||
+                                !nodes_[timers_.top().node]->alive)) {
+      timers_.pop();
     }
+    Time next = timers_.empty() ? kNever : timers_.top().at;
     const bool deliver = !queue_.empty() && queue_.top().at <= next;
     if (deliver) next = queue_.top().at;
     if (next > t || next == kNever) break;
     now_ = std::max(now_, next);
+    size_t who;
     if (deliver) {
       InFlight f = queue_.top();
       queue_.pop();
@@ -87,14 +97,16 @@ void Cluster::run_until(Time t) {
       if (!group_.empty() && group_[by_endpoint_.at(f.from)] != group_[f.to]) continue;
       ++delivered_;
       m.node->handle_message(now_, m.rng, f.from, f.bytes);
-      drain(f.to);
+      who = f.to;
     } else {
-      Member& m = *nodes_[timer_node];
+      who = timers_.top().node;
+      timers_.pop();
+      Member& m = *nodes_[who];
       m.node->handle_timeout(now_, m.rng);
-      drain(timer_node);
     }
+    drain(who);
+    arm(who);
   }
   now_ = t;
 }
-
 }  // namespace smeg::testing

@@ -3,6 +3,7 @@
 // (sim/ comes later and is far more capable): just enough to drive 50+ nodes deterministically.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -52,6 +53,9 @@ class Cluster {
   // Events seen by node i so far.
   const std::vector<Event>& events(size_t i) const { return nodes_[i]->events; }
   uint64_t messages_delivered() const { return delivered_; }
+  // Bytes and messages handed to the network, per message type (index: MessageType value).
+  const std::array<uint64_t, 8>& bytes_by_type() const { return bytes_by_type_; }
+  const std::array<uint64_t, 8>& messages_by_type() const { return messages_by_type_; }
 
  private:
   struct Member {
@@ -72,6 +76,16 @@ class Cluster {
   };
 
   void drain(size_t i);
+  // Re-files node i's next timeout in the timer heap (stale entries are skipped on pop).
+  void arm(size_t i);
+  struct Timer {
+    Time at;
+    size_t node;
+    uint64_t generation;
+    bool operator>(const Timer& o) const { return at != o.at ? at > o.at : node > o.node; }
+  };
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
+  std::vector<uint64_t> timer_gen_;
 
   Options opt_;
   Rng net_rng_;
@@ -83,6 +97,8 @@ class Cluster {
   Time now_{0};
   uint64_t seq_ = 0;
   uint64_t delivered_ = 0;
+  std::array<uint64_t, 8> bytes_by_type_{};
+  std::array<uint64_t, 8> messages_by_type_{};
 };
 
 }  // namespace smeg::testing
