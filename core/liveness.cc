@@ -168,7 +168,9 @@ void LivenessView::encode(Writer& w) const {
 
 LivenessView LivenessView::decode(Reader& r) {
   LivenessView v;
-  v.epoch = r.varint("liveness.epoch");
+  // Epochs count heartbeats: 2^48 of them outlast any mesh, and the bound keeps epoch + 1
+  // from ever overflowing whatever a peer sends.
+  v.epoch = r.varint_max("liveness.epoch", EpochWindow::kMaxEpoch);
   v.leader.bytes = r.array<32>("liveness.leader");
   const size_t n = r.count("liveness.epochs", EpochWindow::kKept, 2);
   for (size_t i = 0; i < n && r.ok(); ++i) {
@@ -193,9 +195,11 @@ EpochBits* EpochWindow::find(uint64_t epoch) {
 
 void EpochWindow::advance(uint64_t epoch, const PublicKey& leader) {
   if (epoch <= epoch_) return;
-  // Clear the ring entries of the epochs skipped over (at most kKept of them).
-  const uint64_t first = std::max(epoch_ + 1, epoch >= kKept ? epoch - kKept + 1 : uint64_t{1});
-  for (uint64_t e = first; e <= epoch; ++e) {
+  // Reset the ring entries of the newest epochs up to `epoch` (at most kKept of them), counting
+  // down from epoch so that no bound can wrap.
+  const uint64_t fresh = std::min<uint64_t>(kKept, epoch - epoch_);
+  for (uint64_t back = 0; back < fresh; ++back) {
+    const uint64_t e = epoch - back;
     ring_[e % kKept].epoch = e;
     ring_[e % kKept].bits.clear();
   }
@@ -267,7 +271,10 @@ bool EpochWindow::seen_within(uint32_t slot, uint32_t epochs) const {
 }
 
 bool EpochWindow::seen_after(uint32_t slot, uint64_t epoch) const {
-  for (uint64_t e = epoch + 1; e <= epoch_; ++e) {
+  // Only the held epochs can answer: at most kKept of them, newest first.
+  for (uint64_t back = 0; back < kKept && back < epoch_; ++back) {
+    const uint64_t e = epoch_ - back;
+    if (e <= epoch) break;
     const EpochBits* b = find(e);
     if (b && b->bits.test(slot)) return true;
   }

@@ -66,6 +66,7 @@ class EpochWindow {
  public:
   static constexpr size_t kKept = 4;      // epochs held: enough to judge 3 missed ones
   static constexpr size_t kSent = 2;      // epochs put on the wire
+  static constexpr uint64_t kMaxEpoch = uint64_t{1} << 48;  // decoders refuse higher epochs
 
   uint64_t epoch() const { return epoch_; }
   const PublicKey& leader() const { return leader_; }

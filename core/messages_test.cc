@@ -418,14 +418,17 @@ TEST(Messages, HugeCountsRejectedWithoutAllocating) {
 }
 
 TEST(Messages, EverySlotARecordMayCarryFitsInALivenessBitmap) {
-  GTEST_SKIP() << "BUG: record.cc NodeRecord::decode accepts slot == RecordLimits::kMaxSlot "
-                  "(varint_max kMaxSlot + 1), but liveness.cc LivenessView::decode reads bitmaps "
-                  "with max_bits = kMaxSlot, so that slot's bit makes every Sync/Delta carrying "
-                  "it undecodable";
   RecordPool pool;
-  // The highest slot a record may carry...
+  // A slot at the limit is refused...
+  NodeRecord over = bare_record(kSender, 1);
+  over.slot = RecordLimits::kMaxSlot;
+  EXPECT_FALSE(decode_message(encode_message(with(MessageType::kJoinRequest,
+                                                  JoinRequestMsg{RecordRef::make(over)})),
+                              pool)
+                   .is_ok());
+  // ...and the highest slot a record may carry...
   NodeRecord rec = bare_record(kSender, 1);
-  rec.slot = RecordLimits::kMaxSlot;
+  rec.slot = RecordLimits::kMaxSlot - 1;
   auto join = decode_message(
       encode_message(with(MessageType::kJoinRequest, JoinRequestMsg{RecordRef::make(rec)})), pool);
   ASSERT_TRUE(join.is_ok()) << join.status().to_string();

@@ -119,7 +119,8 @@ NodeRecord NodeRecord::decode(Reader& r) {
   const uint8_t role = r.u8("record.role");
   if (role > 1) r.fail("record.role", "unknown role");
   n.role = static_cast<Role>(role);
-  const uint64_t slot = r.varint_max("record.slot", RecordLimits::kMaxSlot + 1);
+  // Encoded as slot + 1 (0: none); a slot is below kMaxSlot, like every bitmap position.
+  const uint64_t slot = r.varint_max("record.slot", RecordLimits::kMaxSlot);
   n.slot = slot == 0 ? RecordLimits::kNoSlot : static_cast<uint32_t>(slot - 1);
   n.joined_epoch = r.varint("record.joined_epoch");
   n.address_attempt = static_cast<uint32_t>(r.varint_max("record.address_attempt", 1u << 16));

@@ -33,7 +33,7 @@ struct RecordLimits {
   static constexpr size_t kServiceValue = 256;
   static constexpr size_t kRoutes = 256;
   static constexpr size_t kPathLength = 16;
-  static constexpr uint32_t kMaxSlot = 1u << 20;
+  static constexpr uint32_t kMaxSlot = 1u << 20;  // slots are below this
   static constexpr uint32_t kNoSlot = 0xffffffffu;
 };
 

@@ -33,9 +33,11 @@ bool Reader::need(size_t n, const char* field) {
   return true;
 }
 
-void Reader::fail(const char* field, std::string_view why) {
+void Reader::fail(const char* field, std::string_view why) { fail_at(field, why, pos_); }
+
+void Reader::fail_at(const char* field, std::string_view why, size_t offset) {
   if (!ok()) return;
-  error_ = std::string(field) + " at offset " + std::to_string(pos_) + ": " + std::string(why);
+  error_ = std::string(field) + " at offset " + std::to_string(offset) + ": " + std::string(why);
 }
 
 Status Reader::status() const {
@@ -70,28 +72,30 @@ uint64_t Reader::u64(const char* field) {
   return v;
 }
 uint64_t Reader::varint(const char* field) {
+  const size_t start = pos_;
   uint64_t v = 0;
   for (int shift = 0; shift < 64; shift += 7) {
     if (!need(1, field)) return 0;
     const uint8_t b = in_[pos_++];
     if (shift == 63 && b > 1) {
-      fail(field, "varint overflows 64 bits");
+      fail_at(field, "varint overflows 64 bits", start);
       return 0;
     }
     v |= static_cast<uint64_t>(b & 0x7f) << shift;
     if (!(b & 0x80)) {
       // Reject non-minimal encodings so that one value has exactly one encoding.
-      if (b == 0 && shift != 0) fail(field, "non-minimal varint");
+      if (b == 0 && shift != 0) fail_at(field, "non-minimal varint", start);
       return ok() ? v : 0;
     }
   }
-  fail(field, "varint too long");
+  fail_at(field, "varint too long", start);
   return 0;
 }
 uint64_t Reader::varint_max(const char* field, uint64_t max) {
+  const size_t start = pos_;
   const uint64_t v = varint(field);
   if (v > max) {
-    fail(field, "value " + std::to_string(v) + " exceeds " + std::to_string(max));
+    fail_at(field, "value " + std::to_string(v) + " exceeds " + std::to_string(max), start);
     return 0;
   }
   return v;
@@ -104,9 +108,10 @@ std::string Reader::string(const char* field, size_t max_len) {
   return s;
 }
 size_t Reader::count(const char* field, size_t max, size_t min_elem_bytes) {
+  const size_t start = pos_;
   const size_t n = varint_max(field, max);
   if (ok() && min_elem_bytes > 0 && n > remaining() / min_elem_bytes) {
-    fail(field, "count " + std::to_string(n) + " exceeds the bytes left");
+    fail_at(field, "count " + std::to_string(n) + " exceeds the bytes left", start);
     return 0;
   }
   return n;

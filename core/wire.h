@@ -70,6 +70,8 @@ class Reader {
   size_t position() const { return pos_; }
   // Marks the input invalid with a message (for semantic checks by decoders).
   void fail(const char* field, std::string_view why);
+  // The same, naming where the field started.
+  void fail_at(const char* field, std::string_view why, size_t offset);
   // ok, or corruption naming the first failing field and its offset.
   Status status() const;
   // Fails unless every byte was consumed.

@@ -67,6 +67,22 @@ TEST(Wire, RoundTripsEveryPrimitive) {
   EXPECT_TRUE(r.finish().is_ok());
 }
 
+TEST(Wire, VarintErrorsNameWhereTheFieldStarts) {
+  const Bytes bad{9, 0x80, 0x00};  // a byte, then a non-minimal varint starting at offset 1
+  Reader r(bad);
+  EXPECT_EQ(r.u8("lead"), 9);
+  r.varint("count");
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("count at offset 1"), std::string::npos)
+      << r.status().message();
+  const Bytes big{7, 0x85, 0x01};  // 133 > 100
+  Reader r2(big);
+  r2.u8("lead");
+  r2.varint_max("size", 100);
+  EXPECT_NE(r2.status().message().find("size at offset 1"), std::string::npos)
+      << r2.status().message();
+}
+
 TEST(Wire, VarintEdgeCases) {
   const uint64_t two63 = uint64_t{1} << 63;
   const uint64_t max = std::numeric_limits<uint64_t>::max();
