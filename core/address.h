@@ -50,7 +50,7 @@ struct Prefix {
   static Prefix host(const IpAddr& addr);  // /128 or /32
   static Prefix default_route_v6();        // ::/0
   bool contains(const IpAddr& a) const;
-  std::string to_string() const;           // "fd12:...::/64"
+  std::string to_string() const;  // "fd12:...::/64"
   static Result<Prefix> parse(std::string_view text);
 };
 

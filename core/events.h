@@ -21,15 +21,15 @@ struct Transmit {
 };
 
 enum class EventType : uint8_t {
-  kMemberAdded,     // node entered this node's view (and desired config) of the mesh
-  kMemberRemoved,   // node left it (see RemovalReason)
-  kLeaderChanged,   // node is the new leader in this node's view
-  kEpochStarted,    // this node started heartbeat epoch `value` as leader
-  kRoutesChanged,   // the routes selected in the mesh changed
-  kJoined,          // this node's join completed (snapshot received)
-  kJoinFailed,      // no member answered within the join timeout; the mesh was dropped
-  kMessageRejected, // an undecodable or unexpected message was dropped (value: reason code)
-  kSlotChanged,     // this node moved to another liveness slot after a collision
+  kMemberAdded,      // node entered this node's view (and desired config) of the mesh
+  kMemberRemoved,    // node left it (see RemovalReason)
+  kLeaderChanged,    // node is the new leader in this node's view
+  kEpochStarted,     // this node started heartbeat epoch `value` as leader
+  kRoutesChanged,    // the routes selected in the mesh changed
+  kJoined,           // this node's join completed (snapshot received)
+  kJoinFailed,       // no member answered within the join timeout; the mesh was dropped
+  kMessageRejected,  // an undecodable or unexpected message was dropped (value: reason code)
+  kSlotChanged,      // this node moved to another liveness slot after a collision
 };
 const char* event_type_name(EventType t);
 

@@ -77,7 +77,8 @@ void for_each_bit(const std::vector<uint64_t>& words, uint32_t len, bool invert,
   for (size_t i = 0; i < words.size(); ++i) {
     uint64_t word = invert ? ~words[i] : words[i];
     while (word) {
-      const uint32_t b = static_cast<uint32_t>(i * 64) + static_cast<uint32_t>(std::countr_zero(word));
+      const uint32_t b =
+          static_cast<uint32_t>(i * 64) + static_cast<uint32_t>(std::countr_zero(word));
       if (b >= len) return;
       f(b);
       word &= word - 1;
@@ -176,7 +177,8 @@ LivenessView LivenessView::decode(Reader& r) {
   for (size_t i = 0; i < n && r.ok(); ++i) {
     EpochBits e;
     e.epoch = r.varint("liveness.epoch_number");
-    if (r.ok() && e.epoch > v.epoch) r.fail("liveness.epoch_number", "newer than the current epoch");
+    if (r.ok() && e.epoch > v.epoch)
+      r.fail("liveness.epoch_number", "newer than the current epoch");
     e.bits = Bitmap::decode(r, RecordLimits::kMaxSlot);
     v.recent.push_back(std::move(e));
   }

@@ -64,8 +64,8 @@ struct LivenessView {
 
 class EpochWindow {
  public:
-  static constexpr size_t kKept = 4;      // epochs held: enough to judge 3 missed ones
-  static constexpr size_t kSent = 2;      // epochs put on the wire
+  static constexpr size_t kKept = 4;  // epochs held: enough to judge 3 missed ones
+  static constexpr size_t kSent = 2;  // epochs put on the wire
   static constexpr uint64_t kMaxEpoch = uint64_t{1} << 48;  // decoders refuse higher epochs
 
   uint64_t epoch() const { return epoch_; }
@@ -76,8 +76,8 @@ class EpochWindow {
   void mark(uint64_t epoch, uint32_t slot);
 
   struct MergeResult {
-    bool new_epoch = false;     // the remote knew a newer epoch: we moved to it
-    bool new_bits = false;      // we learned bits we did not have
+    bool new_epoch = false;  // the remote knew a newer epoch: we moved to it
+    bool new_bits = false;   // we learned bits we did not have
   };
   MergeResult merge(const LivenessView& remote);
   // True if the remote view lacks our current epoch, or bits that we have in an epoch the

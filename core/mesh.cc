@@ -32,8 +32,7 @@ uint64_t client_attach_score(const PublicKey& client, const PublicKey& peer) {
 Mesh::Mesh(const MeshContext& ctx, std::string id, MeshOptions options)
     : ctx_(ctx), id_(std::move(id)), prefix_(mesh_prefix(id_)), options_(std::move(options)) {}
 
-Mesh Mesh::create(const MeshContext& ctx, Time now, Rng& rng, std::string id,
-                  MeshOptions options) {
+Mesh Mesh::create(const MeshContext& ctx, Time now, Rng& rng, std::string id, MeshOptions options) {
   Mesh m(ctx, std::move(id), std::move(options));
   m.own_slot_ = static_cast<uint32_t>(rng.uniform(64));
   m.publish(now);
@@ -306,8 +305,8 @@ std::optional<PublicKey> Mesh::client_peer(const NodeRecord& client) const {
 
 void Mesh::on_join_request(Time now, const Endpoint& from, const JoinRequestMsg& m) {
   merge_record(now, m.record, true);
-  send_delta(from, m.record->key, MessageType::kSnapshot, state_.records(), state_.tombstones(),
-             {}, true, false);
+  send_delta(from, m.record->key, MessageType::kSnapshot, state_.records(), state_.tombstones(), {},
+             true, false);
 }
 
 void Mesh::on_sync(Time now, Rng& rng, const Endpoint& from, const PublicKey& sender,
@@ -621,8 +620,7 @@ void Mesh::start_epoch(Time now, Rng& rng) {
   const Time previous = epoch_learned_at_;
   const PublicKey previous_leader = window_.leader();
   window_.advance(window_.epoch() + 1, ctx_.keys->public_key);
-  emit(now, EventType::kEpochStarted, ctx_.keys->public_key, RemovalReason::kNone,
-       window_.epoch());
+  emit(now, EventType::kEpochStarted, ctx_.keys->public_key, RemovalReason::kNone, window_.epoch());
   on_new_epoch(now, rng, true, previous, previous_leader);
 }
 
@@ -788,8 +786,8 @@ Time Mesh::next_timeout() const {
   if (failed_ || left_) return kNever;
   if (joining_) return std::min(next_join_retry_, join_started_ + ctx_.params->join_timeout);
   Time t = std::min(next_sync_, next_pull_);
-  t = std::min(t, epoch_learned_at_ + (may_lead() ? ctx_.params->heartbeat_interval
-                                                  : silence_limit()));
+  t = std::min(
+      t, epoch_learned_at_ + (may_lead() ? ctx_.params->heartbeat_interval : silence_limit()));
   return t;
 }
 
@@ -885,7 +883,8 @@ DesiredDevice Mesh::desired(const std::vector<SelectedRoute>& selected,
       }
     }
     for (const auto& s : selected) {
-      if (auto it = peers.find(s.via); it != peers.end()) it->second.allowed_ips.push_back(s.prefix);
+      if (auto it = peers.find(s.via); it != peers.end())
+        it->second.allowed_ips.push_back(s.prefix);
     }
   } else if (auto via = self_record() ? client_peer(*self_record()) : std::nullopt) {
     if (const NodeRecord* p = state_.find(*via)) {

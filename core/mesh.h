@@ -56,7 +56,7 @@ struct MeshStats {
   uint64_t messages_sent = 0;
   uint64_t bytes_sent = 0;
   uint64_t messages_received = 0;
-  uint64_t prunes = 0;           // members this node dropped for missed heartbeats
+  uint64_t prunes = 0;  // members this node dropped for missed heartbeats
   uint64_t tombstones_written = 0;
   uint64_t leader_changes = 0;
 };
@@ -178,8 +178,8 @@ class Mesh {
   uint64_t own_version_ = 0;
   uint32_t own_slot_ = RecordLimits::kNoSlot;
   uint64_t own_joined_epoch_ = 0;
-  PublicKey own_attached_;           // clients: the peer we attach to, as published
-  uint64_t view_generation_ = 0;     // bumped whenever live_peers_ is rebuilt
+  PublicKey own_attached_;        // clients: the peer we attach to, as published
+  uint64_t view_generation_ = 0;  // bumped whenever live_peers_ is rebuilt
   uint64_t attachment_checked_ = ~uint64_t{0};
   // Clients: re-choose our peer when the view changed, and publish the choice.
   void update_attachment(Time now);
@@ -208,7 +208,7 @@ class Mesh {
   };
   std::map<PublicKey, Suspicion> suspected_;
   std::map<PublicKey, uint64_t> grace_;  // joiners without a slot yet -> epoch first seen
-  uint64_t grace_all_until_ = 0;              // members known at join: not judged before this
+  uint64_t grace_all_until_ = 0;         // members known at join: not judged before this
 
   // Members we removed (pruned, or tombstoned by others), kept for a while so that pull rounds
   // can probe them: after a partition each side has removed the other, and only a probe
@@ -231,7 +231,7 @@ class Mesh {
   bool view_dirty_ = true;
   bool routes_dirty_ = true;
   std::vector<RecordRef> live_peers_;  // sorted by key, self excluded; current versions
-  PublicKey leader_;  // last leader reported in an event
+  PublicKey leader_;                   // last leader reported in an event
 };
 
 }  // namespace smeg

@@ -4,20 +4,29 @@ namespace smeg {
 
 const char* message_type_name(MessageType t) {
   switch (t) {
-    case MessageType::kJoinRequest: return "join-request";
-    case MessageType::kSnapshot: return "snapshot";
-    case MessageType::kSync: return "sync";
-    case MessageType::kSyncReply: return "sync-reply";
-    case MessageType::kBuckets: return "buckets";
-    case MessageType::kDigest: return "digest";
-    case MessageType::kDelta: return "delta";
+    case MessageType::kJoinRequest:
+      return "join-request";
+    case MessageType::kSnapshot:
+      return "snapshot";
+    case MessageType::kSync:
+      return "sync";
+    case MessageType::kSyncReply:
+      return "sync-reply";
+    case MessageType::kBuckets:
+      return "buckets";
+    case MessageType::kDigest:
+      return "digest";
+    case MessageType::kDelta:
+      return "delta";
   }
   return "unknown";
 }
 
 namespace {
 
-bool is_delta_type(MessageType t) { return t == MessageType::kDelta || t == MessageType::kSnapshot; }
+bool is_delta_type(MessageType t) {
+  return t == MessageType::kDelta || t == MessageType::kSnapshot;
+}
 bool is_sync_type(MessageType t) { return t == MessageType::kSync || t == MessageType::kSyncReply; }
 
 void encode_body(Writer& w, const JoinRequestMsg& m) { m.record->encode(w); }

@@ -68,8 +68,8 @@ struct DigestMsg {
 struct DeltaMsg {
   std::vector<RecordRef> records;
   std::vector<Tombstone> tombstones;
-  std::vector<PublicKey> wanted;     // keys the sender wants back (anti-entropy)
-  bool push = false;                 // push gossip: fresh news the receiver should spread on
+  std::vector<PublicKey> wanted;  // keys the sender wants back (anti-entropy)
+  bool push = false;              // push gossip: fresh news the receiver should spread on
   bool has_liveness = false;
   LivenessView liveness;
 };

@@ -6,22 +6,32 @@ namespace smeg {
 
 const char* event_type_name(EventType t) {
   switch (t) {
-    case EventType::kMemberAdded: return "member-added";
-    case EventType::kMemberRemoved: return "member-removed";
-    case EventType::kLeaderChanged: return "leader-changed";
-    case EventType::kEpochStarted: return "epoch-started";
-    case EventType::kRoutesChanged: return "routes-changed";
-    case EventType::kJoined: return "joined";
-    case EventType::kJoinFailed: return "join-failed";
-    case EventType::kMessageRejected: return "message-rejected";
-    case EventType::kSlotChanged: return "slot-changed";
+    case EventType::kMemberAdded:
+      return "member-added";
+    case EventType::kMemberRemoved:
+      return "member-removed";
+    case EventType::kLeaderChanged:
+      return "leader-changed";
+    case EventType::kEpochStarted:
+      return "epoch-started";
+    case EventType::kRoutesChanged:
+      return "routes-changed";
+    case EventType::kJoined:
+      return "joined";
+    case EventType::kJoinFailed:
+      return "join-failed";
+    case EventType::kMessageRejected:
+      return "message-rejected";
+    case EventType::kSlotChanged:
+      return "slot-changed";
   }
   return "unknown";
 }
 
 const DesiredPeer* DesiredDevice::find_peer(const PublicKey& key) const {
-  auto it = std::lower_bound(peers.begin(), peers.end(), key,
-                             [](const DesiredPeer& p, const PublicKey& k) { return p.public_key < k; });
+  auto it =
+      std::lower_bound(peers.begin(), peers.end(), key,
+                       [](const DesiredPeer& p, const PublicKey& k) { return p.public_key < k; });
   return (it != peers.end() && it->public_key == key) ? &*it : nullptr;
 }
 
@@ -34,7 +44,9 @@ Node::Node(KeyPair keys, Params params, RecordPool* pool)
   pool_ = pool;
 }
 
-MeshContext Node::context() { return MeshContext{&keys_, &params_, pool_, &out_, &events_, &bytes_sent_}; }
+MeshContext Node::context() {
+  return MeshContext{&keys_, &params_, pool_, &out_, &events_, &bytes_sent_};
+}
 
 Mesh* Node::find(const std::string& mesh_id) {
   auto it = meshes_.find(mesh_id);
@@ -237,8 +249,8 @@ void Node::recompute_routes(Time now, Rng& rng) {
       auto& prev = selected_[id];
       if (sel != prev) {
         prev = sel;
-        events_.push_back(Event{EventType::kRoutesChanged, now, id, {}, RemovalReason::kNone,
-                                sel.size()});
+        events_.push_back(
+            Event{EventType::kRoutesChanged, now, id, {}, RemovalReason::kNone, sel.size()});
       }
       all.push_back(MeshRoutes{id, m.prefix(), std::move(sel)});
     }

@@ -7,7 +7,8 @@ Status Params::validate() const {
   if (heartbeat_interval <= microseconds(0)) {
     return Status::invalid_argument("heartbeatInterval must be positive");
   }
-  if (sync_interval <= microseconds(0)) return Status::invalid_argument("syncInterval must be positive");
+  if (sync_interval <= microseconds(0))
+    return Status::invalid_argument("syncInterval must be positive");
   if (pull_interval < microseconds(0)) {
     return Status::invalid_argument("pullInterval must be zero (off) or positive");
   }
@@ -45,9 +46,8 @@ Status validate_label(std::string_view what, std::string_view s, bool allow_unde
     const char c = s[i];
     const bool ok = is_label_char(c) || (allow_underscore && i == 0 && c == '_');
     if (!ok) {
-      return Status::invalid_argument(std::string(what) + " '" + std::string(s) +
-                                      "': character " + std::to_string(i + 1) +
-                                      " is not a letter, digit or '-'");
+      return Status::invalid_argument(std::string(what) + " '" + std::string(s) + "': character " +
+                                      std::to_string(i + 1) + " is not a letter, digit or '-'");
     }
   }
   if (s.front() == '-' || s.back() == '-') {

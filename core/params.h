@@ -19,14 +19,14 @@ inline constexpr Time kNever = Time::max();
 struct Params {
   Duration heartbeat_interval = std::chrono::seconds(60);  // H
   Duration sync_interval = std::chrono::seconds(2);
-  Duration pull_interval = std::chrono::seconds(20);        // 0: off
-  uint32_t branch = 3;                                       // gossip fanout
-  uint32_t infection_count = 3;                              // push rounds per change
-  uint32_t cluster_size = 64;                                // gossip window of peers
+  Duration pull_interval = std::chrono::seconds(20);  // 0: off
+  uint32_t branch = 3;                                // gossip fanout
+  uint32_t infection_count = 3;                       // push rounds per change
+  uint32_t cluster_size = 64;                         // gossip window of peers
   double inter_cluster_chance = 0.15;
-  uint32_t prune_epochs = 3;        // a member silent this many epochs (about 3H) is pruned
-  size_t max_path = 8;              // longest route path (meshes crossed) accepted
-  size_t max_message_bytes = 60000; // larger transfers are split into several messages
+  uint32_t prune_epochs = 3;         // a member silent this many epochs (about 3H) is pruned
+  size_t max_path = 8;               // longest route path (meshes crossed) accepted
+  size_t max_message_bytes = 60000;  // larger transfers are split into several messages
   Duration join_retry = std::chrono::seconds(1);
   Duration join_timeout = std::chrono::seconds(5);
 
@@ -37,10 +37,10 @@ struct Params {
 // How this node takes part in one mesh.
 struct MeshOptions {
   Role role = Role::kPeer;
-  bool advertise_routes = false;    // bridge: re-advertise the other meshes into this one
-  bool advertise_defaults = false;  // exit: advertise ::/0
-  uint16_t keepalive = 0;           // keepAliveWg, seconds (clients)
-  std::optional<uint16_t> wg_port;  // WireGuard listen port
+  bool advertise_routes = false;        // bridge: re-advertise the other meshes into this one
+  bool advertise_defaults = false;      // exit: advertise ::/0
+  uint16_t keepalive = 0;               // keepAliveWg, seconds (clients)
+  std::optional<uint16_t> wg_port;      // WireGuard listen port
   std::optional<Endpoint> wg_endpoint;  // publicEndpoint, with the WireGuard port
   std::optional<Endpoint> control;      // where this node receives control messages
   std::string alias;

@@ -10,11 +10,10 @@ const char* role_name(Role role) { return role == Role::kPeer ? "peer" : "client
 
 bool NodeRecord::same_content(const NodeRecord& o) const {
   return key == o.key && version == o.version && role == o.role && slot == o.slot &&
-         joined_epoch == o.joined_epoch &&
-         address_attempt == o.address_attempt && control == o.control &&
-         wg_endpoint == o.wg_endpoint && keepalive == o.keepalive &&
-         attached_to == o.attached_to && alias == o.alias &&
-         description == o.description && services == o.services && routes == o.routes;
+         joined_epoch == o.joined_epoch && address_attempt == o.address_attempt &&
+         control == o.control && wg_endpoint == o.wg_endpoint && keepalive == o.keepalive &&
+         attached_to == o.attached_to && alias == o.alias && description == o.description &&
+         services == o.services && routes == o.routes;
 }
 
 namespace {

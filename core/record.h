@@ -45,19 +45,19 @@ Prefix decode_prefix(Reader& r, const char* field);
 
 struct NodeRecord {
   PublicKey key;
-  uint64_t version = 0;           // owner-incremented; higher wins
+  uint64_t version = 0;  // owner-incremented; higher wins
   Role role = Role::kPeer;
   uint32_t slot = RecordLimits::kNoSlot;  // liveness bitmap slot (see liveness.h)
-  uint64_t joined_epoch = 0;      // heartbeat epoch in which the node took its slot
-  uint32_t address_attempt = 0;   // interface-id derivation attempt (address.h)
-  std::optional<Endpoint> control;      // where to send control messages
-  std::optional<Endpoint> wg_endpoint;  // WireGuard endpoint others should use (peers)
-  uint16_t keepalive = 0;               // persistent keepalive the node asks for, seconds
-  PublicKey attached_to;                // clients: the peer they tunnel through (zero: none)
+  uint64_t joined_epoch = 0;              // heartbeat epoch in which the node took its slot
+  uint32_t address_attempt = 0;           // interface-id derivation attempt (address.h)
+  std::optional<Endpoint> control;        // where to send control messages
+  std::optional<Endpoint> wg_endpoint;    // WireGuard endpoint others should use (peers)
+  uint16_t keepalive = 0;                 // persistent keepalive the node asks for, seconds
+  PublicKey attached_to;                  // clients: the peer they tunnel through (zero: none)
   std::string alias;
   std::string description;
   std::vector<std::pair<std::string, std::string>> services;  // sorted by name, unique
-  std::vector<Route> routes;                                   // advertised, sorted
+  std::vector<Route> routes;                                  // advertised, sorted
 
   bool same_content(const NodeRecord& o) const;
   void encode(Writer& w) const;

@@ -59,7 +59,7 @@ class MeshState {
   RecordRef find_ref(const PublicKey& key) const;
   uint64_t tombstone_version(const PublicKey& key) const;
 
-  const std::vector<RecordRef>& records() const { return records_; }  // sorted by key
+  const std::vector<RecordRef>& records() const { return records_; }        // sorted by key
   const std::vector<Tombstone>& tombstones() const { return tombstones_; }  // sorted by key
   size_t member_count() const { return records_.size(); }
 

@@ -40,9 +40,7 @@ void Reader::fail_at(const char* field, std::string_view why, size_t offset) {
   error_ = std::string(field) + " at offset " + std::to_string(offset) + ": " + std::string(why);
 }
 
-Status Reader::status() const {
-  return ok() ? Status::ok() : Status::corruption(error_);
-}
+Status Reader::status() const { return ok() ? Status::ok() : Status::corruption(error_); }
 
 Status Reader::finish() {
   if (ok() && !at_end()) fail("message", "trailing bytes");

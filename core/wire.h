@@ -29,7 +29,9 @@ class Writer {
   void varint(uint64_t v);
   void bytes(const uint8_t* data, size_t len) { out_.insert(out_.end(), data, data + len); }
   template <size_t N>
-  void array(const std::array<uint8_t, N>& a) { bytes(a.data(), N); }
+  void array(const std::array<uint8_t, N>& a) {
+    bytes(a.data(), N);
+  }
   void string(std::string_view s);  // varint length + bytes
   size_t size() const { return out_.size(); }
 

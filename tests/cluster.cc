@@ -59,9 +59,8 @@ void Cluster::drain(size_t i) {
     if (it == by_endpoint_.end()) continue;
     if (!group_.empty() && group_[i] != group_[it->second]) continue;
     const Duration lat =
-        opt_.latency_min +
-        Duration(static_cast<int64_t>(net_rng_.uniform(
-            static_cast<uint64_t>(std::max<int64_t>(1, opt_.latency_tail.count())))));
+        opt_.latency_min + Duration(static_cast<int64_t>(net_rng_.uniform(static_cast<uint64_t>(
+                               std::max<int64_t>(1, opt_.latency_tail.count())))));
     if (net_rng_.chance(opt_.duplicate)) {
       const Duration later = lat + Duration(static_cast<int64_t>(net_rng_.uniform(
                                        static_cast<uint64_t>(opt_.latency_tail.count()) + 1)));

@@ -272,15 +272,15 @@ TEST(MeshIntegration, TwoMeshBridge) {
     ASSERT_TRUE(d.is_ok());
     const DesiredPeer* b = d->find_peer(bridge);
     ASSERT_NE(b, nullptr) << "node " << i;
-    EXPECT_TRUE(std::binary_search(b->allowed_ips.begin(), b->allowed_ips.end(),
-                                   mesh_prefix(other)))
+    EXPECT_TRUE(
+        std::binary_search(b->allowed_ips.begin(), b->allowed_ips.end(), mesh_prefix(other)))
         << "node " << i << " routes " << other << " through the bridge";
     EXPECT_TRUE(std::binary_search(d->routes.begin(), d->routes.end(), mesh_prefix(other)));
     // Nobody else advertises the other mesh.
     for (const auto& p : d->peers) {
       if (p.public_key == bridge) continue;
-      EXPECT_FALSE(std::binary_search(p.allowed_ips.begin(), p.allowed_ips.end(),
-                                      mesh_prefix(other)));
+      EXPECT_FALSE(
+          std::binary_search(p.allowed_ips.begin(), p.allowed_ips.end(), mesh_prefix(other)));
     }
   }
   // The bridge itself is directly in both meshes: no re-advertised route back to itself.
@@ -304,7 +304,8 @@ TEST(MeshIntegration, ExitsChosenByConsistentHashingAndOnlyLosersMove) {
   form(c, "alpha", 0, range(1, 50));
   c.run_for(seconds(2));
   const std::vector<size_t> exits{5, 6, 7, 8};
-  for (size_t e : exits) ASSERT_TRUE(c.node(e).set_advertise(c.now(), c.rng(e), "alpha", false, true));
+  for (size_t e : exits)
+    ASSERT_TRUE(c.node(e).set_advertise(c.now(), c.rng(e), "alpha", false, true));
   c.run_for(seconds(3));
   const Prefix def = Prefix::default_route_v6();
   auto exit_of = [&](size_t i) -> std::optional<PublicKey> {
@@ -414,7 +415,8 @@ TEST(MeshIntegration, RestartWithoutStateRejoinsWithSameAddress) {
   const size_t v = 33;
   const PublicKey key = c.node(v).public_key();
   const uint64_t old_version = c.node(0).mesh("alpha")->state().find(key)->version;
-  const IpAddr old_addr = c.node(0).mesh("alpha")->address_of(*c.node(0).mesh("alpha")->state().find(key));
+  const IpAddr old_addr =
+      c.node(0).mesh("alpha")->address_of(*c.node(0).mesh("alpha")->state().find(key));
   c.crash(v);
   c.run_for(seconds(6));
   for (size_t i = 0; i < n; ++i) {
