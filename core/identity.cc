@@ -107,12 +107,20 @@ std::string to_hex(const uint8_t* data, size_t len) {
   return out;
 }
 
-Result<PublicKey> PublicKey::from_base64(std::string_view text) {
+namespace {
+// Both key kinds parse the same way; only the type differs.
+template <typename K>
+Result<K> parse_key(std::string_view text) {
   auto bytes = key_from_base64(text);
   if (!bytes) return bytes.status();
-  PublicKey key;
+  K key;
   key.bytes = *bytes;
   return key;
+}
+}  // namespace
+
+Result<PublicKey> PublicKey::from_base64(std::string_view text) {
+  return parse_key<PublicKey>(text);
 }
 
 std::string PublicKey::to_base64() const { return key_to_base64(bytes); }
@@ -124,11 +132,7 @@ uint64_t PublicKey::prefix64() const {
 }
 
 Result<PrivateKey> PrivateKey::from_base64(std::string_view text) {
-  auto bytes = key_from_base64(text);
-  if (!bytes) return bytes.status();
-  PrivateKey key;
-  key.bytes = *bytes;
-  return key;
+  return parse_key<PrivateKey>(text);
 }
 
 PrivateKey PrivateKey::from_random(const std::array<uint8_t, 32>& random) {
