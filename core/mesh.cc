@@ -405,6 +405,7 @@ void Mesh::merge_record(Time now, const RecordRef& rec, bool spread) {
   const bool old_routes = old && !old->routes.empty();
   const MergeOutcome outcome = state_.merge_record(rec);
   if (outcome == MergeOutcome::kUnchanged) return;
+  ++changes_;
   if (spread) mark_hot(rec->key);
   if (old_routes || !rec->routes.empty()) routes_dirty_ = true;
   if (rec->slot == RecordLimits::kNoSlot) {
@@ -441,6 +442,7 @@ void Mesh::merge_tombstone(Time now, const Tombstone& t, bool spread) {
   }
   const MergeOutcome outcome = state_.merge_tombstone(t);
   if (outcome == MergeOutcome::kUnchanged) return;
+  ++changes_;
   if (spread) mark_hot(t.key);
   if (is_self(t.key)) {
     // Someone pruned us while we are alive (or we left and this is our own tombstone).
@@ -501,6 +503,7 @@ void Mesh::publish(Time now) {
   NodeRecord r = self_template();
   r.version = own_version_;
   state_.merge_record(ctx_.pool->intern(std::move(r)));
+  ++changes_;
   mark_hot(self);
   view_dirty_ = true;
   (void)now;
@@ -709,6 +712,7 @@ void Mesh::suspect(Time now, const PublicKey& key, RemovalReason reason) {
   const NodeRecord* r = state_.find(key);
   if (!r || suspected_.count(key)) return;
   suspected_[key] = Suspicion{r->version, window_.epoch()};
+  ++changes_;
   note_departed(now, key);
   stats_.prunes++;
   view_dirty_ = true;
@@ -718,6 +722,7 @@ void Mesh::suspect(Time now, const PublicKey& key, RemovalReason reason) {
 
 void Mesh::unsuspect(Time now, const PublicKey& key) {
   if (suspected_.erase(key) == 0) return;
+  ++changes_;
   view_dirty_ = true;
   routes_dirty_ = true;
   emit(now, EventType::kMemberAdded, key);

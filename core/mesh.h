@@ -104,6 +104,9 @@ class Mesh {
   std::optional<PublicKey> attached_peer(const PublicKey& client) const;
   // Route adverts of the live members other than self.
   std::vector<RouteAdvert> route_adverts() const;
+  // Bumped by every change that can alter this node's desired configuration of the mesh
+  // (membership, records, suspicions, our own record): a driver re-applies when it moves.
+  uint64_t changes() const { return changes_; }
   // Set by Node: the routes selected in this mesh (for the desired config).
   bool routes_dirty() const { return routes_dirty_; }
   void clear_routes_dirty() { routes_dirty_ = false; }
@@ -232,6 +235,7 @@ class Mesh {
   bool routes_dirty_ = true;
   std::vector<RecordRef> live_peers_;  // sorted by key, self excluded; current versions
   PublicKey leader_;                   // last leader reported in an event
+  uint64_t changes_ = 0;               // see changes()
 };
 
 }  // namespace smeg

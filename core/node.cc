@@ -66,6 +66,7 @@ std::vector<std::string> Node::mesh_ids() const {
 
 Status Node::create_mesh(Time now, Rng& rng, const std::string& mesh_id,
                          const MeshOptions& options) {
+  if (Status s = params_.validate(); !s) return s;
   if (Status s = validate_mesh_id(mesh_id); !s) return s;
   if (Status s = options.validate(); !s) return s;
   if (options.role != Role::kPeer) {
@@ -79,6 +80,7 @@ Status Node::create_mesh(Time now, Rng& rng, const std::string& mesh_id,
 
 Status Node::join_mesh(Time now, const std::string& mesh_id, const MeshOptions& options,
                        const Endpoint& bootstrap) {
+  if (Status s = params_.validate(); !s) return s;
   if (Status s = validate_mesh_id(mesh_id); !s) return s;
   if (Status s = options.validate(); !s) return s;
   if (meshes_.count(mesh_id)) return Status::conflict("already in mesh " + mesh_id);
@@ -249,12 +251,17 @@ void Node::recompute_routes(Time now, Rng& rng) {
       auto& prev = selected_[id];
       if (sel != prev) {
         prev = sel;
+        ++route_changes_;
         events_.push_back(
             Event{EventType::kRoutesChanged, now, id, {}, RemovalReason::kNone, sel.size()});
       }
       all.push_back(MeshRoutes{id, m.prefix(), std::move(sel)});
     }
-    choices_ = choose_across_meshes(all);
+    auto choices = choose_across_meshes(all);
+    if (choices != choices_) {
+      choices_ = std::move(choices);
+      ++route_changes_;
+    }
     bool republished = false;
     for (auto& [id, m] : meshes_) {
       if (m.joining()) continue;
@@ -277,6 +284,11 @@ void Node::recompute_routes(Time now, Rng& rng) {
     }
     if (!republished) break;
   }
+}
+
+uint64_t Node::config_generation(const std::string& mesh_id) const {
+  const Mesh* m = mesh(mesh_id);
+  return m ? 1 + m->changes() + route_changes_ : 0;
 }
 
 const std::vector<SelectedRoute>* Node::selected_routes(const std::string& mesh_id) const {

@@ -58,6 +58,9 @@ class Node {
   std::optional<Transmit> poll_transmit();
   std::optional<Event> poll_event();
   Time poll_timeout() const;
+  // Moves whenever the desired configuration of the mesh may have changed (0: no such mesh);
+  // a driver re-applies desired_config() when it differs from the one it applied.
+  uint64_t config_generation(const std::string& mesh_id) const;
   // The desired WireGuard configuration of one mesh, computed from the current view.
   Result<DesiredDevice> desired_config(const std::string& mesh_id);
   // Kernel routes decided across all meshes (prefix -> mesh and next hop).
@@ -84,6 +87,7 @@ class Node {
   RecordPool* pool_;
   std::map<std::string, Mesh> meshes_;
   std::map<std::string, std::vector<SelectedRoute>> selected_;
+  uint64_t route_changes_ = 0;  // selections or kernel route choices changed
   std::vector<RouteChoice> choices_;
   std::deque<Transmit> out_;
   std::deque<Event> events_;

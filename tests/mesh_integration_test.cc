@@ -495,3 +495,48 @@ TEST(MeshIntegration, LossDuplicationReorderingConvergeToOneState) {
 
 }  // namespace
 }  // namespace smeg::testing
+
+namespace smeg::testing {
+namespace {
+
+TEST(MeshIntegration, ConfigGenerationMovesExactlyWhenTheConfigMayChange) {
+  Cluster c(cluster_options(23));
+  for (int i = 0; i < 20; ++i) c.add_node();
+  form(c, "alpha", 0, range(1, 20));
+  c.run_for(seconds(4));
+  EXPECT_EQ(c.node(3).config_generation("nosuch"), 0u);
+  const uint64_t g0 = c.node(3).config_generation("alpha");
+  const DesiredDevice d0 = *c.node(3).desired_config("alpha");
+  c.run_for(seconds(3));  // quiet mesh: heartbeats only
+  EXPECT_EQ(c.node(3).config_generation("alpha"), g0);
+  EXPECT_EQ(*c.node(3).desired_config("alpha"), d0);
+  c.crash(7);
+  c.run_for(seconds(5));
+  EXPECT_GT(c.node(3).config_generation("alpha"), g0);
+  EXPECT_NE(*c.node(3).desired_config("alpha"), d0);
+}
+
+TEST(MeshIntegration, CommandsRefuseBadInputAndChangeNothing) {
+  Cluster c(cluster_options(24));
+  for (int i = 0; i < 3; ++i) c.add_node();
+  MeshOptions o = c.options(0);
+  EXPECT_FALSE(c.node(0).create_mesh(c.now(), c.rng(0), "Bad_Id", o));
+  EXPECT_FALSE(c.node(0).create_mesh(c.now(), c.rng(0), "alpha", c.options(0, Role::kClient)));
+  MeshOptions no_control = o;
+  no_control.control.reset();
+  EXPECT_FALSE(c.node(0).create_mesh(c.now(), c.rng(0), "alpha", no_control));
+  EXPECT_TRUE(c.node(0).mesh_ids().empty());
+  ASSERT_TRUE(c.node(0).create_mesh(c.now(), c.rng(0), "alpha", o));
+  EXPECT_FALSE(c.node(0).create_mesh(c.now(), c.rng(0), "alpha", o));  // already in it
+  EXPECT_FALSE(c.node(0).set_service(c.now(), c.rng(0), "alpha", "bad name", "1"));
+  EXPECT_FALSE(c.node(0).delete_service(c.now(), c.rng(0), "alpha", "_none"));
+  EXPECT_FALSE(c.node(0).leave_mesh(c.now(), c.rng(0), "beta"));
+  EXPECT_EQ(c.node(0).mesh("alpha")->self_record()->version, 1u) << "nothing was published";
+  Endpoint no_port = c.control(0);
+  no_port.port = 0;
+  EXPECT_FALSE(c.node(1).join_mesh(c.now(), "alpha", c.options(1), no_port));
+  EXPECT_TRUE(c.node(1).mesh_ids().empty());
+}
+
+}  // namespace
+}  // namespace smeg::testing
