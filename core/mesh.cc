@@ -353,11 +353,8 @@ void Mesh::on_digest(const Endpoint& from, const PublicKey& sender, const Digest
 
 void Mesh::on_delta(Time now, Rng& rng, const Endpoint& from, const PublicKey& sender,
                     const DeltaMsg& m, bool snapshot) {
-  if (snapshot && !joining_ && m.has_liveness) {
-    // A snapshot we did not ask for (or a late duplicate): merge it like anti-entropy.
-  }
   for (const auto& t : m.tombstones) merge_tombstone(now, t, m.push);
-  for (const auto& r : m.records) merge_record(now, r, m.push);
+  merge_records(now, m.records, m.push);
   if (snapshot && joining_ && m.has_liveness) {
     window_.merge(m.liveness);
     finish_join(now, rng);
@@ -405,14 +402,7 @@ void Mesh::merge_record(Time now, const RecordRef& rec, bool spread) {
   const bool old_routes = old && !old->routes.empty();
   const MergeOutcome outcome = state_.merge_record(rec);
   if (outcome == MergeOutcome::kUnchanged) return;
-  ++changes_;
-  if (spread) mark_hot(rec->key);
-  if (old_routes || !rec->routes.empty()) routes_dirty_ = true;
-  if (rec->slot == RecordLimits::kNoSlot) {
-    grace_.try_emplace(rec->key, window_.epoch());
-  } else {
-    grace_.erase(rec->key);
-  }
+  after_merge(now, rec, spread, old_routes);
   if (outcome == MergeOutcome::kAdded) {
     view_dirty_ = true;
     emit(now, EventType::kMemberAdded, rec->key);
@@ -426,6 +416,49 @@ void Mesh::merge_record(Time now, const RecordRef& rec, bool spread) {
   } else {
     replace_live_peer(rec);
   }
+}
+
+void Mesh::after_merge(Time now, const RecordRef& rec, bool spread, bool had_routes) {
+  (void)now;
+  ++changes_;
+  if (spread) mark_hot(rec->key);
+  if (had_routes || !rec->routes.empty()) routes_dirty_ = true;
+  if (rec->slot == RecordLimits::kNoSlot) {
+    grace_.try_emplace(rec->key, window_.epoch());
+  } else {
+    grace_.erase(rec->key);
+  }
+}
+
+void Mesh::merge_records(Time now, const std::vector<RecordRef>& records, bool spread) {
+  // Many records of members we do not know (a snapshot, the other side of a healed
+  // partition): insert them in one pass. Everything else goes one by one.
+  std::vector<RecordRef> absent;
+  if (records.size() > 16) {
+    for (const auto& r : records) {
+      if (!is_self(r->key) && !state_.find(r->key) &&
+          r->version > state_.tombstone_version(r->key)) {
+        absent.push_back(r);
+      }
+    }
+    std::sort(absent.begin(), absent.end(), [](const RecordRef& a, const RecordRef& b) {
+      return a->key != b->key ? a->key < b->key : a->version > b->version;
+    });
+    absent.erase(
+        std::unique(absent.begin(), absent.end(),
+                    [](const RecordRef& a, const RecordRef& b) { return a->key == b->key; }),
+        absent.end());
+  }
+  if (absent.size() > 16) {
+    state_.insert_absent(absent);
+    view_dirty_ = true;
+    for (const auto& r : absent) {
+      after_merge(now, r, spread, false);
+      emit(now, EventType::kMemberAdded, r->key);
+    }
+  }
+  // Records already inserted above merge as unchanged here.
+  for (const auto& r : records) merge_record(now, r, spread);
 }
 
 void Mesh::replace_live_peer(const RecordRef& rec) {

@@ -143,6 +143,9 @@ class Mesh {
 
   // State changes.
   void merge_record(Time now, const RecordRef& rec, bool spread);
+  void merge_records(Time now, const std::vector<RecordRef>& records, bool spread);
+  // Bookkeeping after a record was added or updated in the state.
+  void after_merge(Time now, const RecordRef& rec, bool spread, bool had_routes);
   void merge_tombstone(Time now, const Tombstone& t, bool spread);
   void merge_liveness(Time now, Rng& rng, const LivenessView& v);
   void publish(Time now);

@@ -90,6 +90,19 @@ MergeOutcome MeshState::merge_tombstone(const Tombstone& t) {
   return MergeOutcome::kUpdated;
 }
 
+void MeshState::insert_absent(std::vector<RecordRef> sorted) {
+  if (sorted.empty()) return;
+  for (const auto& r : sorted)
+    update_summary(r->key, 0, tombstone_version(r->key), r->version, tombstone_version(r->key));
+  std::vector<RecordRef> merged;
+  merged.reserve(records_.size() + sorted.size());
+  std::merge(std::make_move_iterator(records_.begin()), std::make_move_iterator(records_.end()),
+             std::make_move_iterator(sorted.begin()), std::make_move_iterator(sorted.end()),
+             std::back_inserter(merged),
+             [](const RecordRef& a, const RecordRef& b) { return a->key < b->key; });
+  records_ = std::move(merged);
+}
+
 void MeshState::merge_state(const MeshState& other) {
   for (const auto& t : other.tombstones_) merge_tombstone(t);
   for (const auto& r : other.records_) merge_record(r);

@@ -51,6 +51,10 @@ class MeshState {
   MergeOutcome merge_record(const RecordRef& rec);
   // Merges one tombstone; removes the record if its version is not above it.
   MergeOutcome merge_tombstone(const Tombstone& t);
+  // Adds many records at once in O(members + added): each must be absent (no live record with
+  // its key) and above its key's tombstone; `sorted` is sorted by key without duplicates.
+  // One-by-one merges would shift the sorted storage once per record.
+  void insert_absent(std::vector<RecordRef> sorted);
   // Merges everything of another state (for tests and snapshots).
   void merge_state(const MeshState& other);
 

@@ -365,3 +365,47 @@ TEST(MeshStateProperty, CompareSendsOnlyNewerAndWantsOnlyNewer) {
 
 }  // namespace
 }  // namespace smeg
+
+namespace smeg {
+namespace {
+
+// insert_absent is an optimisation of merging absent records one by one: same state, same
+// summaries, for random existing states and random batches (keys spread over all buckets).
+TEST(MeshStateProperty, BatchInsertEqualsOneByOne) {
+  Rng rng(4242);
+  for (int round = 0; round < 100; ++round) {
+    auto wide_key = [&] {
+      PublicKey k;
+      for (auto& b : k.bytes) b = static_cast<uint8_t>(rng.next_u64());
+      return k;
+    };
+    MeshState base;
+    for (int i = 0; i < 40; ++i) {
+      NodeRecord r;
+      r.key = wide_key();
+      r.version = 1 + rng.uniform(5);
+      base.merge_record(RecordRef::make(r));
+      if (rng.chance(0.2)) base.merge_tombstone({wide_key(), 1 + rng.uniform(3)});
+    }
+    std::vector<RecordRef> batch;
+    for (int i = 0; i < 30; ++i) {
+      NodeRecord r;
+      r.key = wide_key();
+      r.version = 4 + rng.uniform(5);  // above any tombstone written above
+      batch.push_back(RecordRef::make(r));
+    }
+    std::sort(batch.begin(), batch.end(),
+              [](const RecordRef& a, const RecordRef& b) { return a->key < b->key; });
+    MeshState one = base;
+    for (const auto& r : batch) one.merge_record(r);
+    MeshState many = base;
+    many.insert_absent(batch);
+    ASSERT_TRUE(many.equals(one)) << "round " << round;
+    ASSERT_EQ(many.summary(), one.summary());
+    ASSERT_EQ(many.bucket_summaries(), one.bucket_summaries());
+    for (const auto& r : batch) ASSERT_NE(many.find(r->key), nullptr);
+  }
+}
+
+}  // namespace
+}  // namespace smeg
