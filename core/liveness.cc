@@ -283,6 +283,12 @@ bool EpochWindow::seen_after(uint32_t slot, uint64_t epoch) const {
   return false;
 }
 
+size_t EpochWindow::max_alive() const {
+  size_t n = 0;
+  for (const auto& e : ring_) n = std::max(n, e.bits.count());
+  return n;
+}
+
 LivenessView EpochWindow::view(bool with_previous) const {
   LivenessView v;
   v.epoch = epoch_;

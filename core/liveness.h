@@ -94,6 +94,8 @@ class EpochWindow {
   bool seen_after(uint32_t slot, uint64_t epoch) const;
   // The current epoch and, with_previous, the one before it.
   LivenessView view(bool with_previous = true) const;
+  // The most slots seen alive in one held epoch (about the number of live members).
+  size_t max_alive() const;
 
  private:
   const EpochBits* find(uint64_t epoch) const;

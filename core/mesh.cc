@@ -585,14 +585,21 @@ void Mesh::leave(Time now, Rng& rng) {
 }
 
 uint32_t Mesh::pick_free_slot(Rng& rng) const {
-  const size_t members = state_.member_count();
+  // Slots in use: those of the records we hold, and those alive in the recent bitmaps (a
+  // joiner may pick before the last snapshot chunk brought every record).
+  // (Sized by counts, not by the highest slot seen: sizing by the highest slot would let the
+  // slot space creep upwards with every joiner that picks near its top.)
+  const size_t known = std::max<size_t>(state_.member_count(), window_.max_alive());
   // A dense slot space keeps bitmaps short (they are sent every sync); a quarter of slack
   // keeps the chance that concurrent joiners pick the same slot low (a collision is resolved,
   // but costs a record update).
-  const size_t cap = members + members / 4 + 64;
+  const size_t cap = std::min<size_t>(known + known / 4 + 64, RecordLimits::kMaxSlot);
   std::vector<bool> used(cap, false);
   for (const auto& r : state_.records()) {
     if (!is_self(r->key) && r->slot < cap) used[r->slot] = true;
+  }
+  for (size_t s = 0; s < cap; ++s) {
+    if (window_.seen_within(static_cast<uint32_t>(s), EpochWindow::kKept)) used[s] = true;
   }
   size_t s = rng.uniform(cap);
   for (size_t i = 0; i < cap && used[s]; ++i) s = (s + 1) % cap;
@@ -676,6 +683,9 @@ void Mesh::on_new_epoch(Time now, Rng& rng, bool started_here, Time previous_lea
   }
   note_leader(now);
   if (own_slot_ != RecordLimits::kNoSlot && !joining_) window_.mark(window_.epoch(), own_slot_);
+  if (own_old_slot_ != RecordLimits::kNoSlot && window_.epoch() <= own_old_slot_until_) {
+    window_.mark(window_.epoch(), own_old_slot_);
+  }
   judge(now);
   check_own_slot(now, rng);
   // Forward the epoch at once so that it crosses the mesh at network speed.
@@ -714,11 +724,13 @@ void Mesh::judge(Time now) {
     }
     if (s == suspected_.end()) {
       // A member marks its bit in every epoch it learns, from the one it joined in. Its first
-      // epoch's bit may have been set just before the next epoch began, so it is judged only
-      // once a later epoch has fully passed. (A joined_epoch far in the future is not
-      // believed: such a member is judged like any other.)
+      // epoch's bit may have been set just before the next epoch began, and the epoch it
+      // joined in came from its bootstrap's view, which can lag one epoch behind (seen with
+      // thousands of joiners at once): so it is judged only once `prune_epochs` full epochs
+      // have begun after it. (A joined_epoch far in the future is not believed: such a member
+      // is judged like any other.)
       const uint64_t j = r->joined_epoch;
-      const bool settling = j + n - 1 > epoch && j <= epoch + 1;
+      const bool settling = j + n > epoch && j <= epoch + 1;
       if (!settling && !window_.seen_within(r->slot, n)) dead.push_back(r);
     } else if (window_.seen_after(r->slot, s->second.epoch)) {
       // Alive after all: it showed life in an epoch after we judged it (e.g. a partition
@@ -767,6 +779,10 @@ void Mesh::check_own_slot(Time now, Rng& rng) {
   for (const auto& r : state_.records()) {
     if (r->key < self && r->slot == own_slot_ && is_live(r->key)) {
       // Two members share a slot: the lower key keeps it, we move (deterministic winner).
+      // Keep marking the old slot too while our new record spreads: a node that still
+      // holds the old one must keep seeing us alive.
+      own_old_slot_ = own_slot_;
+      own_old_slot_until_ = window_.epoch() + ctx_.params->prune_epochs;
       own_slot_ = pick_free_slot(rng);
       own_joined_epoch_ = window_.epoch();  // the new slot has bits from now on only
       publish(now);

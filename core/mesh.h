@@ -11,7 +11,7 @@
 //    missing from the last `prune_epochs` epochs is dropped from this node's view; the leader
 //    also writes a tombstone for it, which removes it from the mesh state everywhere;
 //  - a member's record says in which epoch it took its slot (joined_epoch); its bits need
-//    a full epoch to spread, so it is not judged before joined_epoch + prune_epochs - 1;
+//    a full epoch to spread, so it is not judged before joined_epoch + prune_epochs;
 //    a joiner that has not taken a slot yet gets `prune_epochs` epochs to do so; a node that
 //    just joined judges nobody for prune_epochs epochs;
 //  - if no epoch is learned for prune_epochs * H, the leader is considered dead and every peer
@@ -184,6 +184,8 @@ class Mesh {
   uint64_t own_version_ = 0;
   uint32_t own_slot_ = RecordLimits::kNoSlot;
   uint64_t own_joined_epoch_ = 0;
+  uint32_t own_old_slot_ = RecordLimits::kNoSlot;  // after a move, marked until the epoch below
+  uint64_t own_old_slot_until_ = 0;
   PublicKey own_attached_;        // clients: the peer we attach to, as published
   uint64_t view_generation_ = 0;  // bumped whenever live_peers_ is rebuilt
   uint64_t attachment_checked_ = ~uint64_t{0};
@@ -203,7 +205,7 @@ class Mesh {
   Endpoint bootstrap_;
   Time join_started_{0};
   Time next_join_retry_ = kNever;
-  static constexpr size_t kMaxPendingJoins = 16;
+  static constexpr size_t kMaxPendingJoins = 64;
   std::vector<std::pair<Endpoint, JoinRequestMsg>> pending_joins_;  // received while joining
 
   // Liveness.
