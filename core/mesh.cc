@@ -715,11 +715,14 @@ void Mesh::judge(Time now) {
     if (is_self(r->key)) continue;
     auto s = suspected_.find(r->key);
     if (r->slot == RecordLimits::kNoSlot) {
-      // A joiner between its join request and its first slot: it has no bits to show yet.
-      // Give it as many epochs as anyone gets to show life; a joiner that dies before taking
-      // a slot is pruned after that.
+      // A joiner between its join request and its first slot: it has no bits to show yet,
+      // and it may still be retrying its join. Give it the whole join timeout plus as many
+      // epochs as anyone gets; a joiner that dies before taking a slot is pruned after that.
+      const uint64_t allowance =
+          n + 1 +
+          static_cast<uint64_t>(ctx_.params->join_timeout / ctx_.params->heartbeat_interval);
       auto g = grace_.try_emplace(r->key, epoch).first;
-      if (s == suspected_.end() && g->second + n <= epoch) dead.push_back(r);
+      if (s == suspected_.end() && g->second + allowance <= epoch) dead.push_back(r);
       continue;
     }
     if (s == suspected_.end()) {
