@@ -540,3 +540,31 @@ TEST(MeshIntegration, CommandsRefuseBadInputAndChangeNothing) {
 
 }  // namespace
 }  // namespace smeg::testing
+
+namespace smeg::testing {
+namespace {
+
+// 200 peers join within 0.2 s through random earlier joiners (most of them still joining
+// themselves) under 1% loss: everyone ends up with everyone, and nobody alive is ever dropped.
+TEST(MeshIntegration, MassJoinWithoutFalsePrunes) {
+  Cluster c(cluster_options(25, 0.01));
+  const size_t n = 200;
+  for (size_t i = 0; i < n; ++i) c.add_node();
+  ASSERT_TRUE(c.node(0).create_mesh(c.now(), c.rng(0), "alpha", c.options(0)));
+  for (size_t j = 1; j < n; ++j) {
+    const size_t via = c.rng(j).uniform(j);
+    ASSERT_TRUE(c.node(j).join_mesh(c.now(), "alpha", c.options(j), c.control(via)));
+    if (j % 10 == 0) c.run_for(milliseconds(10));
+  }
+  c.run_for(seconds(20));
+  for (size_t i = 0; i < n; ++i) {
+    const Mesh* m = c.node(i).mesh("alpha");
+    ASSERT_NE(m, nullptr) << "node " << i << " failed to join";
+    EXPECT_EQ(m->live_members().size(), n) << "node " << i;
+  }
+  const std::vector<size_t> all = range(0, n);
+  EXPECT_EQ(removals_about(c, {all.begin(), all.end()}), 0u);
+}
+
+}  // namespace
+}  // namespace smeg::testing
