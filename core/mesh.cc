@@ -35,13 +35,13 @@ Mesh::Mesh(const MeshContext& ctx, std::string id, MeshOptions options)
 Mesh Mesh::create(const MeshContext& ctx, Time now, Rng& rng, std::string id, MeshOptions options) {
   Mesh m(ctx, std::move(id), std::move(options));
   m.own_slot_ = static_cast<uint32_t>(rng.uniform(64));
-  m.publish(now);
+  m.publish();
   m.hot_.clear();  // nobody to tell yet
   m.epoch_learned_at_ = now;
   m.next_sync_ = now + Duration(static_cast<int64_t>(
                            rng.uniform(static_cast<uint64_t>(ctx.params->sync_interval.count()))));
   if (ctx.params->pull_interval.count() > 0) m.next_pull_ = now + ctx.params->pull_interval;
-  m.refresh(now);
+  m.refresh();
   if (m.options_.role == Role::kPeer) m.start_epoch(now, rng);
   return m;
 }
@@ -52,7 +52,7 @@ Mesh Mesh::join(const MeshContext& ctx, Time now, std::string id, MeshOptions op
   m.joining_ = true;
   m.bootstrap_ = bootstrap;
   m.join_started_ = now;
-  m.publish(now);
+  m.publish();
   m.hot_.clear();
   m.send_join_request();
   m.next_join_retry_ = now + ctx.params->join_retry;
@@ -151,8 +151,8 @@ SyncMsg Mesh::make_sync(Time now) const {
   return s;
 }
 
-std::vector<const NodeRecord*> Mesh::pick_targets(Time now, Rng& rng) {
-  refresh(now);
+std::vector<const NodeRecord*> Mesh::pick_targets(Rng& rng) {
+  refresh();
   std::vector<const NodeRecord*> out;
   if (options_.role == Role::kClient) {
     if (const NodeRecord* self = self_record()) {
@@ -188,11 +188,11 @@ std::vector<const NodeRecord*> Mesh::pick_targets(Time now, Rng& rng) {
 }
 
 void Mesh::sync_round(Time now, Rng& rng) {
-  send_many(pick_targets(now, rng), MessageType::kSync, make_sync(now));
+  send_many(pick_targets(rng), MessageType::kSync, make_sync(now));
 }
 
 void Mesh::pull_round(Time now, Rng& rng) {
-  refresh(now);
+  refresh();
   if (options_.role == Role::kClient) return;
   // Forget departed members after a while (ten pull intervals): a partition that lasts longer
   // is healed by an explicit join.
@@ -217,7 +217,7 @@ void Mesh::note_departed(Time now, const PublicKey& key) {
   departed_.push_back(Departed{std::move(r), now});
 }
 
-void Mesh::flush_hot(Time now, Rng& rng) {
+void Mesh::flush_hot(Rng& rng) {
   hot_fresh_ = false;
   if (hot_.empty()) return;
   DeltaMsg d;
@@ -231,7 +231,7 @@ void Mesh::flush_hot(Time now, Rng& rng) {
       ++it;
     }
   }
-  auto targets = pick_targets(now, rng);
+  auto targets = pick_targets(rng);
   if (targets.empty()) return;
   // Push deltas are small (recent changes); a large burst is chunked by send_delta.
   for (const NodeRecord* t : targets) {
@@ -276,21 +276,21 @@ void Mesh::handle_message(Time now, Rng& rng, const Endpoint& from, const Messag
                msg.header.type == MessageType::kSnapshot);
       break;
   }
-  update_attachment(now);
+  update_attachment();
   // News learned from this message goes out at once (the first push round), not at the next
   // tick: it then crosses the mesh at network latency per hop.
-  if (hot_fresh_) flush_hot(now, rng);
+  if (hot_fresh_) flush_hot(rng);
 }
 
-void Mesh::update_attachment(Time now) {
+void Mesh::update_attachment() {
   if (options_.role != Role::kClient || joining_ || left_) return;
-  refresh(now);
+  refresh();
   if (attachment_checked_ == view_generation_) return;
   attachment_checked_ = view_generation_;
   const PublicKey chosen = attached_peer(ctx_.keys->public_key).value_or(PublicKey{});
   if (chosen != own_attached_) {
     own_attached_ = chosen;
-    publish(now);
+    publish();
   }
 }
 
@@ -393,7 +393,7 @@ void Mesh::merge_record(Time now, const RecordRef& rec, bool spread) {
     const bool forked = rec->version == own_version_ && mine && !mine->same_content(*rec);
     if (newer || forked) {
       own_version_ = rec->version;
-      publish(now);
+      publish();
     }
     return;
   }
@@ -402,7 +402,7 @@ void Mesh::merge_record(Time now, const RecordRef& rec, bool spread) {
   const bool old_routes = old && !old->routes.empty();
   const MergeOutcome outcome = state_.merge_record(rec);
   if (outcome == MergeOutcome::kUnchanged) return;
-  after_merge(now, rec, spread, old_routes);
+  after_merge(rec, spread, old_routes);
   if (outcome == MergeOutcome::kAdded) {
     view_dirty_ = true;
     emit(now, EventType::kMemberAdded, rec->key);
@@ -418,8 +418,7 @@ void Mesh::merge_record(Time now, const RecordRef& rec, bool spread) {
   }
 }
 
-void Mesh::after_merge(Time now, const RecordRef& rec, bool spread, bool had_routes) {
-  (void)now;
+void Mesh::after_merge(const RecordRef& rec, bool spread, bool had_routes) {
   ++changes_;
   if (spread) mark_hot(rec->key);
   if (had_routes || !rec->routes.empty()) routes_dirty_ = true;
@@ -453,7 +452,7 @@ void Mesh::merge_records(Time now, const std::vector<RecordRef>& records, bool s
     state_.insert_absent(absent);
     view_dirty_ = true;
     for (const auto& r : absent) {
-      after_merge(now, r, spread, false);
+      after_merge(r, spread, false);
       emit(now, EventType::kMemberAdded, r->key);
     }
   }
@@ -482,7 +481,7 @@ void Mesh::merge_tombstone(Time now, const Tombstone& t, bool spread) {
     if (!left_) {
       own_version_ = std::max(own_version_, t.version);
       own_joined_epoch_ = window_.epoch();  // others dropped us: start afresh
-      publish(now);
+      publish();
     }
     return;
   }
@@ -528,7 +527,7 @@ NodeRecord Mesh::self_template() const {
   return r;
 }
 
-void Mesh::publish(Time now) {
+void Mesh::publish() {
   const PublicKey& self = ctx_.keys->public_key;
   uint64_t v = std::max(own_version_, state_.tombstone_version(self));
   if (const NodeRecord* cur = state_.find(self)) v = std::max(v, cur->version);
@@ -538,35 +537,32 @@ void Mesh::publish(Time now) {
   state_.merge_record(ctx_.pool->intern(std::move(r)));
   ++changes_;
   mark_hot(self);
-  view_dirty_ = true;
-  (void)now;
 }
 
-void Mesh::update_self(Time now, Rng& rng, const MeshOptions& options) {
+void Mesh::update_self(Rng& rng, const MeshOptions& options) {
   options_ = options;
-  publish(now);
-  flush_hot(now, rng);
+  publish();
+  flush_hot(rng);
 }
 
-void Mesh::set_services(Time now, Rng& rng,
-                        std::vector<std::pair<std::string, std::string>> services) {
+void Mesh::set_services(Rng& rng, std::vector<std::pair<std::string, std::string>> services) {
   std::sort(services.begin(), services.end());
   own_services_ = std::move(services);
-  publish(now);
-  flush_hot(now, rng);
+  publish();
+  flush_hot(rng);
 }
 
-void Mesh::set_routes(Time now, Rng& rng, std::vector<Route> routes) {
+void Mesh::set_routes(Rng& rng, std::vector<Route> routes) {
   std::sort(routes.begin(), routes.end());
   if (routes == own_routes_) return;
   own_routes_ = std::move(routes);
-  publish(now);
-  flush_hot(now, rng);
+  publish();
+  flush_hot(rng);
 }
 
-void Mesh::leave(Time now, Rng& rng) {
+void Mesh::leave(Rng& rng) {
   const PublicKey& self = ctx_.keys->public_key;
-  auto targets = pick_targets(now, rng);
+  auto targets = pick_targets(rng);
   left_ = true;
   const Tombstone t{self, own_version_};
   state_.merge_tombstone(t);
@@ -630,12 +626,12 @@ void Mesh::finish_join(Time now, Rng& rng) {
   own_joined_epoch_ = window_.epoch();
   own_attempt_ = pick_address_attempt();
   view_dirty_ = true;
-  refresh(now);
+  refresh();
   if (options_.role == Role::kClient) {
     own_attached_ = attached_peer(ctx_.keys->public_key).value_or(PublicKey{});
     attachment_checked_ = view_generation_;
   }
-  publish(now);
+  publish();
   emit(now, EventType::kJoined, ctx_.keys->public_key, RemovalReason::kNone, window_.epoch());
   for (const auto& r : state_.records()) {
     if (!is_self(r->key)) emit(now, EventType::kMemberAdded, r->key);
@@ -644,7 +640,7 @@ void Mesh::finish_join(Time now, Rng& rng) {
   if (ctx_.params->pull_interval.count() > 0) next_pull_ = now + ctx_.params->pull_interval;
   view_dirty_ = true;
   routes_dirty_ = true;
-  refresh(now);
+  refresh();
   // Our own bit in the current epoch, so the joiner counts as alive from the start.
   if (window_.epoch() > 0) window_.mark(window_.epoch(), own_slot_);
   auto pending = std::move(pending_joins_);
@@ -689,7 +685,7 @@ void Mesh::on_new_epoch(Time now, Rng& rng, bool started_here, Time previous_lea
   judge(now);
   check_own_slot(now, rng);
   // Forward the epoch at once so that it crosses the mesh at network speed.
-  send_many(pick_targets(now, rng), MessageType::kSync, make_sync(now));
+  send_many(pick_targets(rng), MessageType::kSync, make_sync(now));
 }
 
 void Mesh::note_leader(Time now) {
@@ -742,7 +738,7 @@ void Mesh::judge(Time now) {
     }
   }
   for (const auto& k : back) unsuspect(now, k);
-  refresh(now);
+  refresh();
   const bool leading = is_self(window_.leader());
   for (const auto& r : dead) {
     suspect(now, r->key, RemovalReason::kPruned);
@@ -788,7 +784,7 @@ void Mesh::check_own_slot(Time now, Rng& rng) {
       own_old_slot_until_ = window_.epoch() + ctx_.params->prune_epochs;
       own_slot_ = pick_free_slot(rng);
       own_joined_epoch_ = window_.epoch();  // the new slot has bits from now on only
-      publish(now);
+      publish();
       window_.mark(window_.epoch(), own_slot_);
       emit(now, EventType::kSlotChanged, self, RemovalReason::kNone, own_slot_);
       return;
@@ -829,14 +825,14 @@ void Mesh::handle_timeout(Time now, Rng& rng) {
   if (now >= next_sync_) {
     next_sync_ = now + ctx_.params->sync_interval;
     sync_round(now, rng);
-    flush_hot(now, rng);
+    flush_hot(rng);
   }
   if (now >= next_pull_) {
     next_pull_ = now + ctx_.params->pull_interval;
     pull_round(now, rng);
   }
-  update_attachment(now);
-  if (hot_fresh_) flush_hot(now, rng);
+  update_attachment();
+  if (hot_fresh_) flush_hot(rng);
 }
 
 Time Mesh::next_timeout() const {
@@ -851,7 +847,7 @@ Time Mesh::next_timeout() const {
 // ---------------------------------------------------------------------------------------------
 // View
 
-void Mesh::refresh(Time now) {
+void Mesh::refresh() {
   if (!view_dirty_) return;
   view_dirty_ = false;
   ++view_generation_;
@@ -861,7 +857,6 @@ void Mesh::refresh(Time now) {
       live_peers_.push_back(r);
     }
   }
-  (void)now;
 }
 
 bool Mesh::is_live(const PublicKey& key) const {

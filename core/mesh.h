@@ -85,11 +85,11 @@ class Mesh {
   Time next_timeout() const;
 
   // Changes this node's own record (version bump + push gossip).
-  void update_self(Time now, Rng& rng, const MeshOptions& options);
-  void set_services(Time now, Rng& rng, std::vector<std::pair<std::string, std::string>> services);
-  void set_routes(Time now, Rng& rng, std::vector<Route> routes);
+  void update_self(Rng& rng, const MeshOptions& options);
+  void set_services(Rng& rng, std::vector<std::pair<std::string, std::string>> services);
+  void set_routes(Rng& rng, std::vector<Route> routes);
   // Writes our own tombstone and pushes it; the mesh should be dropped afterwards.
-  void leave(Time now, Rng& rng);
+  void leave(Rng& rng);
 
   // The view: members this node considers alive (state minus suspected), self included.
   bool is_live(const PublicKey& key) const;
@@ -97,7 +97,7 @@ class Mesh {
   // The leader of the current epoch in this node's view.
   const PublicKey& leader() const { return window_.leader(); }
   // Recomputes the derived view (live peers) if membership changed since.
-  void refresh(Time now);
+  void refresh();
   const NodeRecord* self_record() const { return state_.find(ctx_.keys->public_key); }
   IpAddr address_of(const NodeRecord& r) const;
   // The peer a client attaches to (rendezvous over the live peers), if any.
@@ -124,12 +124,12 @@ class Mesh {
                   std::vector<RecordRef> records, std::vector<Tombstone> tombs,
                   std::vector<PublicKey> wanted, bool liveness, bool push);
   SyncMsg make_sync(Time now) const;
-  std::vector<const NodeRecord*> pick_targets(Time now, Rng& rng);
+  std::vector<const NodeRecord*> pick_targets(Rng& rng);
   // Keeps live_peers_ on the current version of an updated record.
   void replace_live_peer(const RecordRef& rec);
   void sync_round(Time now, Rng& rng);
   void pull_round(Time now, Rng& rng);
-  void flush_hot(Time now, Rng& rng);
+  void flush_hot(Rng& rng);
   void send_join_request();
 
   // Incoming.
@@ -145,10 +145,10 @@ class Mesh {
   void merge_record(Time now, const RecordRef& rec, bool spread);
   void merge_records(Time now, const std::vector<RecordRef>& records, bool spread);
   // Bookkeeping after a record was added or updated in the state.
-  void after_merge(Time now, const RecordRef& rec, bool spread, bool had_routes);
+  void after_merge(const RecordRef& rec, bool spread, bool had_routes);
   void merge_tombstone(Time now, const Tombstone& t, bool spread);
   void merge_liveness(Time now, Rng& rng, const LivenessView& v);
-  void publish(Time now);
+  void publish();
   NodeRecord self_template() const;
   void finish_join(Time now, Rng& rng);
   uint32_t pick_free_slot(Rng& rng) const;
@@ -190,7 +190,7 @@ class Mesh {
   uint64_t view_generation_ = 0;  // bumped whenever live_peers_ is rebuilt
   uint64_t attachment_checked_ = ~uint64_t{0};
   // Clients: re-choose our peer when the view changed, and publish the choice.
-  void update_attachment(Time now);
+  void update_attachment();
   // The peer a client tunnels through: its published choice if that peer is live for us,
   // else our own rendezvous computation.
   std::optional<PublicKey> client_peer(const NodeRecord& client) const;

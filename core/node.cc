@@ -92,7 +92,7 @@ Status Node::join_mesh(Time now, const std::string& mesh_id, const MeshOptions& 
 Status Node::leave_mesh(Time now, Rng& rng, const std::string& mesh_id) {
   Mesh* m = find(mesh_id);
   if (!m) return Status::not_found("not in mesh " + mesh_id);
-  m->leave(now, rng);
+  m->leave(rng);
   meshes_.erase(mesh_id);
   selected_.erase(mesh_id);
   // What we advertise into our other meshes came partly through this one: withdraw it.
@@ -107,7 +107,7 @@ Status Node::set_alias(Time now, Rng& rng, const std::string& mesh_id, const std
   if (Status s = validate_alias(alias); !s) return s;
   MeshOptions o = m->options();
   o.alias = alias;
-  m->update_self(now, rng, o);
+  m->update_self(rng, o);
   after_input(now, rng);
   return Status::ok();
 }
@@ -119,7 +119,7 @@ Status Node::set_description(Time now, Rng& rng, const std::string& mesh_id,
   MeshOptions o = m->options();
   o.description = text;
   if (Status s = o.validate(); !s) return s;
-  m->update_self(now, rng, o);
+  m->update_self(rng, o);
   after_input(now, rng);
   return Status::ok();
 }
@@ -142,7 +142,7 @@ Status Node::set_service(Time now, Rng& rng, const std::string& mesh_id, const s
     }
     services.emplace_back(name, value);
   }
-  m->set_services(now, rng, std::move(services));
+  m->set_services(rng, std::move(services));
   after_input(now, rng);
   return Status::ok();
 }
@@ -157,7 +157,7 @@ Status Node::delete_service(Time now, Rng& rng, const std::string& mesh_id,
                          [&](const auto& s) { return s.first == name; });
   if (it == services.end()) return Status::not_found("no service named " + name);
   services.erase(it);
-  m->set_services(now, rng, std::move(services));
+  m->set_services(rng, std::move(services));
   after_input(now, rng);
   return Status::ok();
 }
@@ -170,7 +170,7 @@ Status Node::set_advertise(Time now, Rng& rng, const std::string& mesh_id, bool 
   o.advertise_routes = routes;
   o.advertise_defaults = defaults;
   if (Status s = o.validate(); !s) return s;
-  m->update_self(now, rng, o);
+  m->update_self(rng, o);
   recompute_routes(now, rng);
   after_input(now, rng);
   return Status::ok();
@@ -223,7 +223,6 @@ std::optional<Event> Node::poll_event() {
 }
 
 void Node::after_input(Time now, Rng& rng) {
-  last_now_ = now;
   for (auto it = meshes_.begin(); it != meshes_.end();) {
     if (it->second.failed()) {
       selected_.erase(it->first);
@@ -244,7 +243,7 @@ void Node::recompute_routes(Time now, Rng& rng) {
     std::vector<MeshRoutes> all;
     for (auto& [id, m] : meshes_) {
       m.clear_routes_dirty();
-      m.refresh(now);
+      m.refresh();
       if (m.joining()) continue;
       std::vector<RouteAdvert> adverts = m.route_adverts();
       auto sel = select_routes(keys_.public_key, id, adverts, params_.max_path);
@@ -277,7 +276,7 @@ void Node::recompute_routes(Time now, Rng& rng) {
       std::sort(want.begin(), want.end());
       const NodeRecord* self = m.self_record();
       if (self && self->routes != want) {
-        m.set_routes(now, rng, std::move(want));
+        m.set_routes(rng, std::move(want));
         republished = true;
       }
       m.clear_routes_dirty();
@@ -300,7 +299,7 @@ Result<DesiredDevice> Node::desired_config(const std::string& mesh_id) {
   Mesh* m = find(mesh_id);
   if (!m) return Status::not_found("not in mesh " + mesh_id);
   if (m->joining()) return Status::not_found("mesh " + mesh_id + " is still joining");
-  m->refresh(last_now_);
+  m->refresh();
   static const std::vector<SelectedRoute> kNone;
   const auto* sel = selected_routes(mesh_id);
   std::vector<Prefix> kernel;

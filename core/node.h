@@ -91,7 +91,6 @@ class Node {
   std::vector<RouteChoice> choices_;
   std::deque<Transmit> out_;
   std::deque<Event> events_;
-  Time last_now_{0};  // time of the latest input (for lazy view refreshes)
   uint64_t rejected_ = 0;
   uint64_t bytes_sent_ = 0;
 };

@@ -105,7 +105,16 @@ void MeshState::insert_absent(std::vector<RecordRef> sorted) {
 
 void MeshState::merge_state(const MeshState& other) {
   for (const auto& t : other.tombstones_) merge_tombstone(t);
-  for (const auto& r : other.records_) merge_record(r);
+  // Keys we lack go in with one batch insertion (other's records are sorted by key).
+  std::vector<RecordRef> absent;
+  for (const auto& r : other.records_) {
+    if (!find(r->key)) {
+      if (r->version > tombstone_version(r->key)) absent.push_back(r);
+    } else {
+      merge_record(r);
+    }
+  }
+  insert_absent(std::move(absent));
 }
 
 std::vector<DigestEntry> MeshState::digest(uint64_t bucket_mask) const {
