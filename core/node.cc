@@ -101,79 +101,77 @@ Status Node::leave_mesh(Time now, Rng& rng, const std::string& mesh_id) {
   return Status::ok();
 }
 
-Status Node::set_alias(Time now, Rng& rng, const std::string& mesh_id, const std::string& alias) {
+Status Node::change_options(Time now, Rng& rng, const std::string& mesh_id,
+                            const std::function<void(MeshOptions&)>& change) {
   Mesh* m = find(mesh_id);
   if (!m) return Status::not_found("not in mesh " + mesh_id);
-  if (Status s = validate_alias(alias); !s) return s;
   MeshOptions o = m->options();
-  o.alias = alias;
+  change(o);
+  if (Status s = o.validate(); !s) return s;
   m->update_self(rng, o);
+  recompute_routes(now, rng);  // advertising may have changed
   after_input(now, rng);
   return Status::ok();
+}
+
+Status Node::change_services(Time now, Rng& rng, const std::string& mesh_id,
+                             const std::function<Status(Services&)>& change) {
+  Mesh* m = find(mesh_id);
+  if (!m) return Status::not_found("not in mesh " + mesh_id);
+  const NodeRecord* self = m->self_record();
+  Services services = self ? self->services : Services{};
+  if (Status s = change(services); !s) return s;
+  m->set_services(rng, std::move(services));
+  after_input(now, rng);
+  return Status::ok();
+}
+
+Status Node::set_alias(Time now, Rng& rng, const std::string& mesh_id, const std::string& alias) {
+  if (Status s = validate_alias(alias); !s) return s;
+  return change_options(now, rng, mesh_id, [&](MeshOptions& o) { o.alias = alias; });
 }
 
 Status Node::set_description(Time now, Rng& rng, const std::string& mesh_id,
                              const std::string& text) {
-  Mesh* m = find(mesh_id);
-  if (!m) return Status::not_found("not in mesh " + mesh_id);
-  MeshOptions o = m->options();
-  o.description = text;
-  if (Status s = o.validate(); !s) return s;
-  m->update_self(rng, o);
-  after_input(now, rng);
-  return Status::ok();
+  return change_options(now, rng, mesh_id, [&](MeshOptions& o) { o.description = text; });
+}
+
+Status Node::set_advertise(Time now, Rng& rng, const std::string& mesh_id, bool routes,
+                           bool defaults) {
+  return change_options(now, rng, mesh_id, [&](MeshOptions& o) {
+    o.advertise_routes = routes;
+    o.advertise_defaults = defaults;
+  });
 }
 
 Status Node::set_service(Time now, Rng& rng, const std::string& mesh_id, const std::string& name,
                          const std::string& value) {
-  Mesh* m = find(mesh_id);
-  if (!m) return Status::not_found("not in mesh " + mesh_id);
   if (Status s = validate_service(name, value); !s) return s;
-  const NodeRecord* self = m->self_record();
-  auto services = self ? self->services : std::vector<std::pair<std::string, std::string>>{};
-  auto it = std::find_if(services.begin(), services.end(),
-                         [&](const auto& s) { return s.first == name; });
-  if (it != services.end()) {
-    it->second = value;
-  } else {
+  return change_services(now, rng, mesh_id, [&](Services& services) {
+    auto it = std::find_if(services.begin(), services.end(),
+                           [&](const auto& sv) { return sv.first == name; });
+    if (it != services.end()) {
+      it->second = value;
+      return Status::ok();
+    }
     if (services.size() >= RecordLimits::kServices) {
       return Status::invalid_argument("too many services (at most " +
                                       std::to_string(RecordLimits::kServices) + ")");
     }
     services.emplace_back(name, value);
-  }
-  m->set_services(rng, std::move(services));
-  after_input(now, rng);
-  return Status::ok();
+    return Status::ok();
+  });
 }
 
 Status Node::delete_service(Time now, Rng& rng, const std::string& mesh_id,
                             const std::string& name) {
-  Mesh* m = find(mesh_id);
-  if (!m) return Status::not_found("not in mesh " + mesh_id);
-  const NodeRecord* self = m->self_record();
-  auto services = self ? self->services : std::vector<std::pair<std::string, std::string>>{};
-  auto it = std::find_if(services.begin(), services.end(),
-                         [&](const auto& s) { return s.first == name; });
-  if (it == services.end()) return Status::not_found("no service named " + name);
-  services.erase(it);
-  m->set_services(rng, std::move(services));
-  after_input(now, rng);
-  return Status::ok();
-}
-
-Status Node::set_advertise(Time now, Rng& rng, const std::string& mesh_id, bool routes,
-                           bool defaults) {
-  Mesh* m = find(mesh_id);
-  if (!m) return Status::not_found("not in mesh " + mesh_id);
-  MeshOptions o = m->options();
-  o.advertise_routes = routes;
-  o.advertise_defaults = defaults;
-  if (Status s = o.validate(); !s) return s;
-  m->update_self(rng, o);
-  recompute_routes(now, rng);
-  after_input(now, rng);
-  return Status::ok();
+  return change_services(now, rng, mesh_id, [&](Services& services) {
+    auto it = std::find_if(services.begin(), services.end(),
+                           [&](const auto& sv) { return sv.first == name; });
+    if (it == services.end()) return Status::not_found("no service named " + name);
+    services.erase(it);
+    return Status::ok();
+  });
 }
 
 void Node::handle_message(Time now, Rng& rng, const Endpoint& from,

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -75,7 +76,13 @@ class Node {
   uint64_t bytes_sent() const { return bytes_sent_; }
 
  private:
+  using Services = std::vector<std::pair<std::string, std::string>>;
   Mesh* find(const std::string& mesh_id);
+  // Applies a change to our options in one mesh, validates it, publishes; nothing on error.
+  Status change_options(Time now, Rng& rng, const std::string& mesh_id,
+                        const std::function<void(MeshOptions&)>& change);
+  Status change_services(Time now, Rng& rng, const std::string& mesh_id,
+                         const std::function<Status(Services&)>& change);
   MeshContext context();
   // After every input: drop failed meshes, recompute routes and re-advertise.
   void after_input(Time now, Rng& rng);
