@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <queue>
@@ -45,6 +46,9 @@ class Cluster {
   void partition(std::vector<int> group_of) { group_ = std::move(group_of); }
   void heal() { group_.clear(); }
   bool alive(size_t i) const { return nodes_[i]->alive; }
+
+  // Called for every message a node hands to the network (before loss): sender, receiver.
+  std::function<void(size_t from, size_t to, MessageType type)> on_send;
 
   // Runs the event loop until virtual time t.
   void run_until(Time t);

@@ -214,6 +214,18 @@ TEST(MeshIntegration, ExplicitLeave) {
 TEST(MeshIntegration, ClientsAttachToOnePeerByConsistentHashing) {
   Cluster c(cluster_options(16));
   for (int i = 0; i < 50; ++i) c.add_node();
+  // Nodes 40..49 are clients: no client ever sends to another client, and peers only ever
+  // answer clients (a NATed client cannot be reached first), never push or sync to them.
+  size_t client_to_client = 0, peer_initiated = 0, to_clients = 0;
+  c.on_send = [&](size_t from, size_t to, MessageType type) {
+    const bool from_client = from >= 40, to_client = to >= 40;
+    if (from_client && to_client) ++client_to_client;
+    if (!from_client && to_client) {
+      ++to_clients;
+      // Only the initiator of an exchange sends Sync and Digest.
+      if (type == MessageType::kSync || type == MessageType::kDigest) ++peer_initiated;
+    }
+  };
   form(c, "alpha", 0, range(1, 40));
   form(c, "alpha", 0, range(40, 50), Role::kClient);
   c.run_for(seconds(4));
@@ -245,6 +257,9 @@ TEST(MeshIntegration, ClientsAttachToOnePeerByConsistentHashing) {
       }
     }
   }
+  EXPECT_EQ(client_to_client, 0u);
+  EXPECT_EQ(peer_initiated, 0u);
+  EXPECT_GT(to_clients, 0u);
   // Clients stay alive under the heartbeat rule (their bits reach the mesh through their peer).
   std::set<size_t> everyone;
   for (size_t i = 0; i < 50; ++i) everyone.insert(i);
