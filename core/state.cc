@@ -105,13 +105,20 @@ void MeshState::insert_absent(std::vector<RecordRef> sorted) {
 
 void MeshState::merge_state(const MeshState& other) {
   for (const auto& t : other.tombstones_) merge_tombstone(t);
-  // Keys we lack go in with one batch insertion (other's records are sorted by key).
+  // One merge walk over both sorted record lists: newer versions of keys we hold replace
+  // ours in place; keys we lack go in with one batch insertion afterwards.
   std::vector<RecordRef> absent;
+  size_t i = 0;
   for (const auto& r : other.records_) {
-    if (!find(r->key)) {
-      if (r->version > tombstone_version(r->key)) absent.push_back(r);
-    } else {
-      merge_record(r);
+    while (i < records_.size() && records_[i]->key < r->key) ++i;
+    if (i < records_.size() && records_[i]->key == r->key) {
+      if (r->version > records_[i]->version) {
+        const uint64_t tv = tombstone_version(r->key);
+        update_summary(r->key, records_[i]->version, tv, r->version, tv);
+        records_[i] = r;
+      }
+    } else if (r->version > tombstone_version(r->key)) {
+      absent.push_back(r);
     }
   }
   insert_absent(std::move(absent));
