@@ -6,8 +6,10 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <compare>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -17,8 +19,28 @@ namespace smeg {
 
 struct Key32 {
   std::array<uint8_t, 32> bytes{};
-  auto operator<=>(const Key32&) const = default;
+  // Lexicographic by bytes, compared a 64-bit big-endian word at a time: keys are compared
+  // constantly (sorted membership, leader order) and random keys differ in the first word.
+  std::strong_ordering operator<=>(const Key32& o) const {
+    for (size_t i = 0; i < 32; i += 8) {
+      const uint64_t a = word(i), b = o.word(i);
+      if (a != b) return a <=> b;
+    }
+    return std::strong_ordering::equal;
+  }
+  bool operator==(const Key32& o) const {
+    return word(0) == o.word(0) && word(8) == o.word(8) && word(16) == o.word(16) &&
+           word(24) == o.word(24);
+  }
   bool is_zero() const;
+
+ private:
+  uint64_t word(size_t at) const {
+    uint64_t v;
+    std::memcpy(&v, bytes.data() + at, sizeof v);
+    if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap64(v);
+    return v;
+  }
 };
 
 struct PublicKey : Key32 {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/rng.h"
 
 namespace smeg {
@@ -154,6 +156,30 @@ TEST(Hex, Lowercase) {
   const uint8_t data[] = {0x00, 0x0f, 0xa5, 0xff};
   EXPECT_EQ(to_hex(data, 4), "000fa5ff");
   EXPECT_EQ(to_hex(data, 0), "");
+}
+
+}  // namespace
+}  // namespace smeg
+
+namespace smeg {
+namespace {
+
+// Key order is part of the protocol (the lowest key leads; addresses resolve in key order):
+// it must be plain lexicographic order of the bytes, whatever the comparison does inside.
+TEST(KeyOrder, IsLexicographicByBytes) {
+  Rng rng(77);
+  for (int i = 0; i < 5000; ++i) {
+    PublicKey a, b;
+    for (auto& x : a.bytes) x = static_cast<uint8_t>(rng.next_u64());
+    b = a;
+    // Make them differ (or not) at a random position, often late in the key.
+    if (rng.chance(0.9)) b.bytes[rng.uniform(32)] = static_cast<uint8_t>(rng.next_u64());
+    const bool lex_less = std::lexicographical_compare(a.bytes.begin(), a.bytes.end(),
+                                                       b.bytes.begin(), b.bytes.end());
+    EXPECT_EQ(a < b, lex_less);
+    EXPECT_EQ(a == b, a.bytes == b.bytes);
+    EXPECT_EQ(b < a, !lex_less && a.bytes != b.bytes);
+  }
 }
 
 }  // namespace
