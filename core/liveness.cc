@@ -142,7 +142,8 @@ Bitmap Bitmap::decode(Reader& r, uint32_t max_bits) {
     }
     if (!r.ok()) return {};
     if (form == kSetList) {
-      for (uint32_t p : positions) bm.set(p);
+      if (!positions.empty()) bm.words_.assign(positions.back() / 64 + 1, 0);
+      for (uint32_t p : positions) bm.words_[p / 64] |= uint64_t{1} << (p % 64);
     } else {
       // All ones below len, then clear the listed positions: word-wise, not bit by bit.
       bm.words_.assign((len + 63) / 64, ~uint64_t{0});
@@ -270,6 +271,14 @@ bool EpochWindow::seen_within(uint32_t slot, uint32_t epochs) const {
     if (e && e->bits.test(slot)) return true;
   }
   return false;
+}
+
+Bitmap EpochWindow::recent_union(uint32_t epochs) const {
+  Bitmap u;
+  for (uint32_t back = 0; back < epochs && back < epoch_; ++back) {
+    if (const EpochBits* e = find(epoch_ - back)) u.merge(e->bits);
+  }
+  return u;
 }
 
 bool EpochWindow::seen_after(uint32_t slot, uint64_t epoch) const {

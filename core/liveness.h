@@ -90,6 +90,9 @@ class EpochWindow {
 
   // Whether slot's bit is set in any of the newest `epochs` epochs (current included).
   bool seen_within(uint32_t slot, uint32_t epochs) const;
+  // The union of the newest `epochs` epochs' bitmaps (current included): one OR pass, then a
+  // bit test per member, instead of a lookup per member and epoch.
+  Bitmap recent_union(uint32_t epochs) const;
   // Whether slot's bit is set in any held epoch newer than `epoch`.
   bool seen_after(uint32_t slot, uint64_t epoch) const;
   // The current epoch and, with_previous, the one before it.

@@ -510,3 +510,30 @@ TEST(EpochWindow, MergesConvergeInAnyOrder) {
 
 }  // namespace
 }  // namespace smeg
+
+namespace smeg {
+namespace {
+
+// recent_union is how judge() reads liveness: it must agree with seen_within for every slot.
+TEST(EpochWindow, RecentUnionAgreesWithSeenWithin) {
+  Rng rng(99);
+  for (int round = 0; round < 50; ++round) {
+    EpochWindow w;
+    PublicKey l;
+    l.bytes[0] = 1;
+    uint64_t e = 1 + rng.uniform(5);
+    w.advance(e, l);
+    for (int step = 0; step < 6; ++step) {
+      for (int m = 0; m < 40; ++m) w.mark(e, static_cast<uint32_t>(rng.uniform(300)));
+      e += 1 + rng.uniform(2);  // sometimes skip an epoch
+      w.advance(e, l);
+    }
+    for (uint32_t n = 1; n <= EpochWindow::kKept; ++n) {
+      const Bitmap u = w.recent_union(n);
+      for (uint32_t s = 0; s < 320; ++s) ASSERT_EQ(u.test(s), w.seen_within(s, n)) << s;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace smeg

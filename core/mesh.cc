@@ -707,6 +707,7 @@ void Mesh::judge(Time now) {
   if (epoch < grace_all_until_) return;
   std::vector<RecordRef> dead;
   std::vector<PublicKey> back;
+  const Bitmap recent = window_.recent_union(n);
   for (const auto& r : state_.records()) {
     if (is_self(r->key)) continue;
     auto s = suspected_.find(r->key);
@@ -730,7 +731,7 @@ void Mesh::judge(Time now) {
       // is judged like any other.)
       const uint64_t j = r->joined_epoch;
       const bool settling = j + n > epoch && j <= epoch + 1;
-      if (!settling && !window_.seen_within(r->slot, n)) dead.push_back(r);
+      if (!settling && !recent.test(r->slot)) dead.push_back(r);
     } else if (window_.seen_after(r->slot, s->second.epoch)) {
       // Alive after all: it showed life in an epoch after we judged it (e.g. a partition
       // healed before the leader's tombstone reached us).
