@@ -404,7 +404,7 @@ void Mesh::merge_record(Time now, const RecordRef& rec, bool spread) {
   if (outcome == MergeOutcome::kUnchanged) return;
   after_merge(rec, spread, old_routes);
   if (outcome == MergeOutcome::kAdded) {
-    view_dirty_ = true;
+    view_insert(rec);
     emit(now, EventType::kMemberAdded, rec->key);
     return;
   }
@@ -460,6 +460,29 @@ void Mesh::merge_records(Time now, const std::vector<RecordRef>& records, bool s
   for (const auto& r : records) merge_record(now, r, spread);
 }
 
+// The view changes one member at a time in steady state and during joins; rebuilding it from
+// the whole state each time made a burst of N joins cost O(N^2) per node.
+void Mesh::view_insert(const RecordRef& rec) {
+  if (view_dirty_ || !rec || rec->role != Role::kPeer || is_self(rec->key) ||
+      suspected_.count(rec->key)) {
+    return;
+  }
+  auto it = std::lower_bound(live_peers_.begin(), live_peers_.end(), rec->key,
+                             [](const RecordRef& r, const PublicKey& k) { return r->key < k; });
+  if (it != live_peers_.end() && (*it)->key == rec->key) return;
+  live_peers_.insert(it, rec);
+  ++view_generation_;
+}
+
+void Mesh::view_erase(const PublicKey& key) {
+  if (view_dirty_) return;
+  auto it = std::lower_bound(live_peers_.begin(), live_peers_.end(), key,
+                             [](const RecordRef& r, const PublicKey& k) { return r->key < k; });
+  if (it == live_peers_.end() || (*it)->key != key) return;
+  live_peers_.erase(it);
+  ++view_generation_;
+}
+
 void Mesh::replace_live_peer(const RecordRef& rec) {
   if (view_dirty_) return;
   auto it = std::lower_bound(live_peers_.begin(), live_peers_.end(), rec->key,
@@ -488,7 +511,7 @@ void Mesh::merge_tombstone(Time now, const Tombstone& t, bool spread) {
   if (outcome == MergeOutcome::kRemoved) {
     const bool was_suspected = suspected_.erase(t.key) > 0;
     grace_.erase(t.key);
-    view_dirty_ = true;
+    view_erase(t.key);
     routes_dirty_ = true;
     if (!was_suspected) emit(now, EventType::kMemberRemoved, t.key, RemovalReason::kTombstone);
   }
@@ -760,7 +783,7 @@ void Mesh::suspect(Time now, const PublicKey& key, RemovalReason reason) {
   ++changes_;
   note_departed(now, key);
   stats_.prunes++;
-  view_dirty_ = true;
+  view_erase(key);
   routes_dirty_ = true;
   emit(now, EventType::kMemberRemoved, key, reason);
 }
@@ -768,7 +791,7 @@ void Mesh::suspect(Time now, const PublicKey& key, RemovalReason reason) {
 void Mesh::unsuspect(Time now, const PublicKey& key) {
   if (suspected_.erase(key) == 0) return;
   ++changes_;
-  view_dirty_ = true;
+  view_insert(state_.find_ref(key));
   routes_dirty_ = true;
   emit(now, EventType::kMemberAdded, key);
 }
@@ -858,6 +881,21 @@ void Mesh::refresh() {
       live_peers_.push_back(r);
     }
   }
+}
+
+bool Mesh::view_consistent() const {
+  if (view_dirty_) return true;  // a rebuild is pending anyway
+  std::vector<const NodeRecord*> want;
+  for (const auto& r : state_.records()) {
+    if (r->role == Role::kPeer && !is_self(r->key) && !suspected_.count(r->key)) {
+      want.push_back(r.get());
+    }
+  }
+  if (want.size() != live_peers_.size()) return false;
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (want[i] != live_peers_[i].get()) return false;
+  }
+  return true;
 }
 
 bool Mesh::is_live(const PublicKey& key) const {

@@ -96,6 +96,8 @@ class Mesh {
   std::vector<RecordRef> live_members() const;
   // The leader of the current epoch in this node's view.
   const PublicKey& leader() const { return window_.leader(); }
+  // Tests: whether the incrementally kept view equals one rebuilt from the state.
+  bool view_consistent() const;
   // Recomputes the derived view (live peers) if membership changed since.
   void refresh();
   const NodeRecord* self_record() const { return state_.find(ctx_.keys->public_key); }
@@ -125,6 +127,9 @@ class Mesh {
                   std::vector<PublicKey> wanted, bool liveness, bool push);
   SyncMsg make_sync(Time now) const;
   std::vector<const NodeRecord*> pick_targets(Rng& rng);
+  // Incremental changes of live_peers_ (no-ops while a full rebuild is pending).
+  void view_insert(const RecordRef& rec);
+  void view_erase(const PublicKey& key);
   // Keeps live_peers_ on the current version of an updated record.
   void replace_live_peer(const RecordRef& rec);
   void sync_round(Time now, Rng& rng);

@@ -146,6 +146,7 @@ TEST(MeshIntegration, CrashedPeerIsPrunedAfterThreeHeartbeats) {
     auto d = c.node(i).desired_config("alpha");
     EXPECT_EQ(d->find_peer(vk), nullptr) << "node " << i;
     EXPECT_EQ(d->peers.size(), 58u);
+    EXPECT_TRUE(c.node(i).mesh("alpha")->view_consistent()) << "node " << i;
   }
   // The leader wrote a tombstone: the record is gone from the mesh state everywhere.
   c.run_for(seconds(2));
@@ -181,6 +182,7 @@ TEST(MeshIntegration, LeaderFailover) {
     EXPECT_FALSE(m->is_live(c.node(leader).public_key())) << "node " << i;
     EXPECT_EQ(m->leader(), c.node(next).public_key()) << "node " << i;
     EXPECT_GT(m->epochs().epoch(), epoch_before) << "epochs resumed under the new leader";
+    EXPECT_TRUE(m->view_consistent()) << "node " << i;
   }
   // And the new leader keeps pruning: crash another node.
   const size_t victim = all[all.size() / 2] == next ? all[1] : all[all.size() / 2];
@@ -418,6 +420,7 @@ TEST(MeshIntegration, PartitionHealsIntoOneState) {
     EXPECT_EQ(m->live_members().size(), n) << "node " << i;
     EXPECT_EQ(m->leader(), leader) << "node " << i;
     EXPECT_EQ(c.node(i).desired_config("alpha")->peers.size(), n - 1) << "node " << i;
+    EXPECT_TRUE(m->view_consistent()) << "node " << i;
   }
 }
 
@@ -576,6 +579,7 @@ TEST(MeshIntegration, MassJoinWithoutFalsePrunes) {
     const Mesh* m = c.node(i).mesh("alpha");
     ASSERT_NE(m, nullptr) << "node " << i << " failed to join";
     EXPECT_EQ(m->live_members().size(), n) << "node " << i;
+    EXPECT_TRUE(m->view_consistent()) << "node " << i;
   }
   const std::vector<size_t> all = range(0, n);
   EXPECT_EQ(removals_about(c, {all.begin(), all.end()}), 0u);
