@@ -1,0 +1,129 @@
+// A simulator scenario (scenarios/*.yaml): the network, the protocol parameters, the meshes, the
+// faults to inject and the bounds the run must meet. Plain data; the loader validates everything
+// up front so the engine can trust it, and reports each problem as "FILE:LINE: KEY: what".
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/params.h"
+#include "core/status.h"
+
+namespace smeg::sim {
+
+struct LatencyModel {
+  Duration min{0};   // every message takes at least this long
+  Duration mean{0};  // mean of the random tail added to min
+};
+
+struct NetworkModel {
+  LatencyModel latency;
+  double loss = 0.0;       // chance a message is dropped, in [0, 1)
+  double duplicate = 0.0;  // chance a message is delivered twice
+  double reorder = 0.0;    // chance a message is held back behind later ones
+};
+
+struct MeshSpec {
+  std::string id;
+  uint32_t peers = 0;
+  uint32_t clients = 0;
+  uint32_t exits = 0;  // peers advertising ::/0
+};
+
+// `count` extra nodes that are members of every listed mesh and advertise routes between them.
+struct BridgeSpec {
+  std::vector<std::string> meshes;
+  uint32_t count = 1;
+};
+
+// ---- Faults: one struct per kind, keyed in YAML by the kind's name. ----
+
+struct CrashFault {
+  enum class Target { kLeader, kFraction, kCount };
+  Target target = Target::kLeader;  // which one of `who: leader`, `fraction`, `count` was given
+  double fraction = 0.0;
+  uint32_t count = 0;
+};
+
+// Restarts this fraction of the nodes crashed so far; `wipe` loses their state.
+struct RestartFault {
+  double fraction = 1.0;
+  bool wipe = false;
+};
+
+// Splits the live nodes into groups of these sizes (fractions summing to 1) for a while.
+struct PartitionFault {
+  std::vector<double> groups;
+  Duration length{0};    // YAML `for`
+  bool one_way = false;  // messages still flow from lower-numbered groups to higher ones
+};
+
+struct JoinFault {
+  std::string mesh;
+  uint32_t count = 0;
+};
+
+struct LeaveFault {
+  std::string mesh;
+  uint32_t count = 0;
+};
+
+// Raises the loss of every link to `value` for a while.
+struct LossFault {
+  double value = 0.0;
+  Duration length{0};
+};
+
+// Clogs every link of this fraction of the nodes (messages queue, then flow) for a while.
+struct ClogFault {
+  double fraction = 0.0;
+  Duration length{0};
+};
+
+using FaultAction = std::variant<CrashFault, RestartFault, PartitionFault, JoinFault, LeaveFault,
+                                 LossFault, ClogFault>;
+
+struct Fault {
+  Duration at{0};
+  FaultAction action;
+  int line = 0;  // where the fault is written, for the engine's own messages
+};
+
+// The YAML key of a fault's kind: "crash", "restart", ...
+std::string_view fault_kind(const FaultAction& action);
+
+// Bounds checked at the end of a run; an absent bound is not checked.
+struct Expectations {
+  std::optional<Duration> failure_convergence_p99;
+  std::optional<Duration> failure_convergence_max;
+  std::optional<Duration> join_dissemination_p99;
+  std::optional<uint64_t> false_prunes;
+  std::optional<double> control_bytes_per_node_per_second;
+};
+
+struct Scenario {
+  std::string name;
+  uint64_t seed = 1;
+  Duration duration{0};
+  NetworkModel network;
+  Params params;
+  std::vector<MeshSpec> meshes;
+  std::vector<BridgeSpec> bridges;
+  std::vector<Fault> faults;  // sorted by `at`, file order among equal times
+  Expectations expect;
+};
+
+// "200ms", "2s", "1.5s", "5m", "1h", "250us", or a plain number of seconds ("30", "0.25").
+// No sign, no exponent; the value is truncated to whole microseconds.
+Result<Duration> parse_duration(std::string_view text);
+
+// Parses and validates a scenario; `source_name` prefixes every error message.
+Result<Scenario> parse_scenario(std::string_view yaml, const std::string& source_name);
+
+Result<Scenario> load_scenario_file(const std::string& path);
+
+}  // namespace smeg::sim
