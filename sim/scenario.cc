@@ -195,7 +195,14 @@ Status Parser::parse_network(const Node& n, NetworkModel& net) const {
   if (const Node lat = n["latency"]) {
     SCEN_TRY(check_map(lat, "network.latency", {"min", "mean"}));
     if (lat["min"]) SCEN_TRY(read_duration(lat["min"], "network.latency.min", net.latency.min));
-    if (lat["mean"]) SCEN_TRY(read_duration(lat["mean"], "network.latency.mean", net.latency.mean));
+    if (lat["mean"]) {
+      SCEN_TRY(read_duration(lat["mean"], "network.latency.mean", net.latency.mean));
+      if (net.latency.mean < net.latency.min) {
+        return fail(lat["mean"], "network.latency.mean", "must not be below latency.min");
+      }
+    } else {
+      net.latency.mean = net.latency.min;  // no random tail
+    }
   }
   if (n["loss"]) SCEN_TRY(read_fraction(n["loss"], "network.loss", net.loss, true));
   if (n["duplicate"]) SCEN_TRY(read_fraction(n["duplicate"], "network.duplicate", net.duplicate));

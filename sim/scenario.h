@@ -15,9 +15,11 @@
 
 namespace smeg::sim {
 
+// One-way latency: `min` plus a random tail, so that the mean latency is `mean` (e.g. min 20ms,
+// mean 50ms: a typical message takes 20-80 ms). An absent mean means no tail.
 struct LatencyModel {
-  Duration min{0};   // every message takes at least this long
-  Duration mean{0};  // mean of the random tail added to min
+  Duration min{0};
+  Duration mean{0};  // >= min
 };
 
 struct NetworkModel {

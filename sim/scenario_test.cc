@@ -179,6 +179,8 @@ std::vector<BadCase> bad_cases() {
        "t.yaml:2: duration:", "positive"},
       {"bad latency", base_plus("network:\n  latency:\n    mean: -5ms\n"),
        "t.yaml:8: network.latency.mean:", "not a duration"},
+      {"mean below min", base_plus("network:\n  latency:\n    min: 20ms\n    mean: 10ms\n"),
+       "t.yaml:9: network.latency.mean:", "below latency.min"},
       {"bad partition for",
        base_plus(fault + "{at: 1s, partition: {groups: [1, 0], for: 1e3ms}}\n"),
        "t.yaml:7: faults[0].partition.for:", "unknown unit"},
