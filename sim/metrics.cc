@@ -1,0 +1,103 @@
+#include "sim/metrics.h"
+
+#include <algorithm>
+
+namespace smeg::sim {
+
+SampleSummary summarize(std::vector<int64_t> samples_us, size_t unconverged) {
+  SampleSummary s;
+  s.count = samples_us.size();
+  s.unconverged = unconverged;
+  if (samples_us.empty()) return s;
+  std::sort(samples_us.begin(), samples_us.end());
+  // Nearest rank: the smallest sample with at least p of the samples at or below it.
+  auto rank = [&](double p) {
+    size_t r = static_cast<size_t>(p * static_cast<double>(samples_us.size()) + 0.999999);
+    r = std::clamp<size_t>(r, 1, samples_us.size());
+    return static_cast<double>(samples_us[r - 1]) / 1e6;
+  };
+  s.p50 = rank(0.50);
+  s.p99 = rank(0.99);
+  s.max = static_cast<double>(samples_us.back()) / 1e6;
+  return s;
+}
+
+Metrics::Crash* Metrics::open_crash(uint32_t x) {
+  for (auto it = crashes_.rbegin(); it != crashes_.rend(); ++it) {
+    if (it->node == x) return it->closed_at < 0 ? &*it : nullptr;
+  }
+  return nullptr;
+}
+
+Metrics::Join* Metrics::open_join(uint32_t x) {
+  for (auto it = joins_.rbegin(); it != joins_.rend(); ++it) {
+    if (it->node == x) return &*it;
+  }
+  return nullptr;
+}
+
+void Metrics::crashed(uint32_t x, int64_t t0, std::vector<uint16_t> views) {
+  views.resize(nodes_, 0);
+  crashes_.push_back(Crash{x, t0, -1, std::move(views), std::vector<int64_t>(nodes_, -1)});
+}
+
+void Metrics::restarted(uint32_t x, int64_t t) {
+  if (Crash* c = open_crash(x)) c->closed_at = t;
+}
+
+void Metrics::joining(uint32_t j, int64_t t0) {
+  joins_.push_back(Join{j, t0, std::vector<int64_t>(nodes_, -1)});
+}
+
+void Metrics::member_added(uint32_t y, uint32_t x, int64_t t) {
+  if (Crash* c = open_crash(x)) c->views[y]++;
+  if (Join* j = open_join(x); j && j->first_seen[y] < 0 && t >= j->t0) j->first_seen[y] = t;
+}
+
+void Metrics::member_removed(uint32_t y, uint32_t x, int64_t t, bool alive_and_reachable) {
+  if (alive_and_reachable) ++false_prunes_;
+  if (Crash* c = open_crash(x)) {
+    if (c->views[y] > 0) c->views[y]--;
+    if (c->views[y] == 0) c->removed[y] = t;
+  }
+}
+
+std::vector<int64_t> Metrics::failure_samples(const std::vector<bool>& live_at_end) const {
+  std::vector<int64_t> out;
+  for (const Crash& c : crashes_) {
+    for (uint32_t y = 0; y < nodes_; ++y) {
+      if (y == c.node || y >= live_at_end.size() || !live_at_end[y]) continue;
+      if (c.views[y] == 0 && c.removed[y] >= 0) out.push_back(c.removed[y] - c.t0);
+    }
+  }
+  return out;
+}
+
+SampleSummary Metrics::failure_convergence(const std::vector<bool>& live_at_end) const {
+  size_t unconverged = 0;
+  for (const Crash& c : crashes_) {
+    for (uint32_t y = 0; y < nodes_; ++y) {
+      if (y == c.node || y >= live_at_end.size() || !live_at_end[y]) continue;
+      if (c.views[y] > 0) ++unconverged;  // still holds the crashed node
+    }
+  }
+  return summarize(failure_samples(live_at_end), unconverged);
+}
+
+SampleSummary Metrics::join_dissemination(const std::vector<bool>& live_at_end) const {
+  std::vector<int64_t> samples;
+  size_t unconverged = 0;
+  for (const Join& j : joins_) {
+    for (uint32_t y = 0; y < nodes_; ++y) {
+      if (y == j.node || y >= live_at_end.size() || !live_at_end[y]) continue;
+      if (j.first_seen[y] >= 0) {
+        samples.push_back(j.first_seen[y] - j.t0);
+      } else {
+        ++unconverged;
+      }
+    }
+  }
+  return summarize(std::move(samples), unconverged);
+}
+
+}  // namespace smeg::sim

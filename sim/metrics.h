@@ -1,0 +1,71 @@
+// What a simulation run measures (DESIGN.md §6), fed with the cores' membership events.
+//
+// - failure convergence of a crash of X at t0: for each observer Y live at the end, the first
+//   time after which Y's view never again contains X, minus t0 (the last removal, if none
+//   followed it); an observer that still holds X at the end counts as unconverged;
+// - join dissemination of J at t0: for each observer Y live at the end, the first time Y's view
+//   contains J, minus t0;
+// - false prunes: Y drops X from its view while X is alive and reachable from Y.
+// A node is in several meshes' views at once when it bridges them: views are counted per
+// (observer, node) across meshes, and "contains" means in at least one mesh.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace smeg::sim {
+
+struct SampleSummary {
+  size_t count = 0;
+  double p50 = 0, p99 = 0, max = 0;  // seconds
+  size_t unconverged = 0;            // observers that never got there
+};
+
+// Nearest-rank percentiles of samples in microseconds, reported in seconds.
+SampleSummary summarize(std::vector<int64_t> samples_us, size_t unconverged);
+
+class Metrics {
+ public:
+  explicit Metrics(uint32_t nodes) : nodes_(nodes) {}
+
+  // X crashed at t0; views[y] is how many of y's mesh views contained X then.
+  void crashed(uint32_t x, int64_t t0, std::vector<uint16_t> views);
+  // X is back: an open crash measurement of X is closed at t (late observers are unconverged).
+  void restarted(uint32_t x, int64_t t);
+  // J asked to join at t0.
+  void joining(uint32_t j, int64_t t0);
+
+  void member_added(uint32_t y, uint32_t x, int64_t t);
+  // alive_and_reachable: X was alive and could reach Y's side when Y dropped it.
+  void member_removed(uint32_t y, uint32_t x, int64_t t, bool alive_and_reachable);
+
+  SampleSummary failure_convergence(const std::vector<bool>& live_at_end) const;
+  SampleSummary join_dissemination(const std::vector<bool>& live_at_end) const;
+  // The raw samples (microseconds), for CSV and plots.
+  std::vector<int64_t> failure_samples(const std::vector<bool>& live_at_end) const;
+  uint64_t false_prunes() const { return false_prunes_; }
+
+ private:
+  struct Crash {
+    uint32_t node;
+    int64_t t0;
+    int64_t closed_at;             // restart time, or -1 while open
+    std::vector<uint16_t> views;   // per observer: mesh views currently holding the node
+    std::vector<int64_t> removed;  // per observer: time of the latest removal (-1: none)
+  };
+  struct Join {
+    uint32_t node;
+    int64_t t0;
+    std::vector<int64_t> first_seen;  // per observer (-1: not yet)
+  };
+  Crash* open_crash(uint32_t x);
+  Join* open_join(uint32_t x);
+
+  uint32_t nodes_;
+  std::vector<Crash> crashes_;
+  std::vector<Join> joins_;
+  uint64_t false_prunes_ = 0;
+};
+
+}  // namespace smeg::sim
