@@ -655,10 +655,8 @@ void Mesh::finish_join(Time now, Rng& rng) {
     attachment_checked_ = view_generation_;
   }
   publish();
+  // (MemberAdded events for the snapshot's members went out as they merged.)
   emit(now, EventType::kJoined, ctx_.keys->public_key, RemovalReason::kNone, window_.epoch());
-  for (const auto& r : state_.records()) {
-    if (!is_self(r->key)) emit(now, EventType::kMemberAdded, r->key);
-  }
   next_sync_ = now + ctx_.params->sync_interval;
   if (ctx_.params->pull_interval.count() > 0) next_pull_ = now + ctx_.params->pull_interval;
   view_dirty_ = true;
@@ -729,6 +727,7 @@ void Mesh::judge(Time now) {
   const uint32_t n = ctx_.params->prune_epochs;
   if (epoch < grace_all_until_) return;
   std::vector<RecordRef> dead;
+  std::vector<RecordRef> silent;  // suspected for other reasons and still without life
   std::vector<PublicKey> back;
   const Bitmap recent = window_.recent_union(n);
   for (const auto& r : state_.records()) {
@@ -745,33 +744,38 @@ void Mesh::judge(Time now) {
       if (s == suspected_.end() && g->second + allowance <= epoch) dead.push_back(r);
       continue;
     }
+    // A member marks its bit in every epoch it learns, from the one it joined in. Its first
+    // epoch's bit may have been set just before the next epoch began, and the epoch it joined
+    // in came from its bootstrap's view, which can lag one epoch behind (seen with thousands
+    // of joiners at once): so it is judged only once `prune_epochs` full epochs have begun
+    // after it. (A joined_epoch far in the future is not believed: such a member is judged
+    // like any other.)
+    const uint64_t j = r->joined_epoch;
+    const bool settling = j + n > epoch && j <= epoch + 1;
+    const bool lifeless = !settling && !recent.test(r->slot);
     if (s == suspected_.end()) {
-      // A member marks its bit in every epoch it learns, from the one it joined in. Its first
-      // epoch's bit may have been set just before the next epoch began, and the epoch it
-      // joined in came from its bootstrap's view, which can lag one epoch behind (seen with
-      // thousands of joiners at once): so it is judged only once `prune_epochs` full epochs
-      // have begun after it. (A joined_epoch far in the future is not believed: such a member
-      // is judged like any other.)
-      const uint64_t j = r->joined_epoch;
-      const bool settling = j + n > epoch && j <= epoch + 1;
-      if (!settling && !recent.test(r->slot)) dead.push_back(r);
+      if (lifeless) dead.push_back(r);
     } else if (window_.seen_after(r->slot, s->second.epoch)) {
       // Alive after all: it showed life in an epoch after we judged it (e.g. a partition
       // healed before the leader's tombstone reached us).
       back.push_back(r->key);
+    } else {
+      // Suspected and no life since: e.g. a leader that fell silent, suspected for that
+      // before any bits could be judged; the leader tombstones it now.
+      silent.push_back(r);
     }
   }
   for (const auto& k : back) unsuspect(now, k);
   refresh();
   const bool leading = is_self(window_.leader());
+  for (const auto& r : dead) suspect(now, r->key, RemovalReason::kPruned);
+  if (!leading) return;
+  // The leader turns judgments into mesh state: the tombstone removes the node everywhere,
+  // including at nodes that have not judged it yet (or joined since, with its record).
+  dead.insert(dead.end(), silent.begin(), silent.end());
   for (const auto& r : dead) {
-    suspect(now, r->key, RemovalReason::kPruned);
-    if (leading) {
-      // The leader turns its judgment into mesh state: the tombstone removes the node
-      // everywhere, including at nodes that have not judged yet.
-      merge_tombstone(now, Tombstone{r->key, r->version}, true);
-      stats_.tombstones_written++;
-    }
+    merge_tombstone(now, Tombstone{r->key, r->version}, true);
+    stats_.tombstones_written++;
   }
 }
 

@@ -14,8 +14,10 @@ namespace smeg::sim {
 enum class EventKind : uint8_t {
   kDeliver = 1,  // payload: index of the message in the simulator's message pool
   kTimer = 2,    // payload: the node's timer generation when armed (stale ones are skipped)
-  kFault = 3,    // payload: index of the scenario fault
+  kFault = 3,    // payload: index of the scenario fault (| kFaultEnd: the end of a timed fault)
+  kStart = 4,    // the node starts (creates or joins its meshes)
 };
+inline constexpr uint32_t kFaultEnd = 0x80000000u;
 
 struct SimEvent {
   int64_t at = 0;        // virtual time, microseconds

@@ -182,6 +182,8 @@ TEST(MeshIntegration, LeaderFailover) {
     EXPECT_FALSE(m->is_live(c.node(leader).public_key())) << "node " << i;
     EXPECT_EQ(m->leader(), c.node(next).public_key()) << "node " << i;
     EXPECT_GT(m->epochs().epoch(), epoch_before) << "epochs resumed under the new leader";
+    EXPECT_EQ(m->state().find(c.node(leader).public_key()), nullptr)
+        << "node " << i << ": the new leader tombstones the silent one";
     EXPECT_TRUE(m->view_consistent()) << "node " << i;
   }
   // And the new leader keeps pruning: crash another node.

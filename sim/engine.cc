@@ -1,0 +1,443 @@
+#include "sim/engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace smeg::sim {
+
+struct Simulation::SimNode {
+  KeyPair keys;
+  std::unique_ptr<Node> node;
+  Rng rng{0};
+  std::vector<std::string> meshes;  // the meshes it is planned to be in
+  Role role = Role::kPeer;
+  bool exit = false;    // advertises ::/0
+  bool bridge = false;  // advertises routes between its meshes
+  bool started = false;
+  bool alive = false;
+  bool left = false;  // left a mesh on purpose: its removal is not a false prune
+  uint64_t timer_gen = 0;
+  int64_t armed_at = INT64_MAX;
+};
+
+namespace {
+constexpr int64_t kFormationStep = 1000;  // microseconds between two starting nodes
+}  // namespace
+
+Simulation::Simulation(const Scenario& scenario, uint64_t seed)
+    : scenario_(scenario),
+      seed_(seed),
+      rng_(mix64(seed ^ 0x73696d2d656e67ULL)),
+      net_rng_(mix64(seed ^ 0x73696d2d6e6574ULL)),
+      net_(scenario.network, 0),
+      metrics_(0) {
+  build();
+}
+
+Simulation::~Simulation() = default;
+
+const Node& Simulation::node(uint32_t i) const { return *nodes_[i]->node; }
+bool Simulation::alive(uint32_t i) const { return nodes_[i]->alive; }
+
+// Node i's control endpoint: fd00:5::/96 + the index, so that an endpoint maps back to its
+// node without a lookup table.
+Endpoint Simulation::endpoint_of(uint32_t i) const {
+  std::array<uint8_t, 16> b{0xfd, 0x00, 0x00, 0x05};
+  for (int k = 0; k < 4; ++k)
+    b[static_cast<size_t>(12 + k)] = static_cast<uint8_t>(i >> (24 - 8 * k));
+  return Endpoint{IpAddr::v6(b), 4000};
+}
+
+bool Simulation::index_of(const Endpoint& e, uint32_t& i) const {
+  const auto& b = e.addr.bytes;
+  if (!e.addr.is_v6() || b[0] != 0xfd || b[1] != 0 || b[2] != 0 || b[3] != 5) return false;
+  i = (uint32_t{b[12]} << 24) | (uint32_t{b[13]} << 16) | (uint32_t{b[14]} << 8) | b[15];
+  return i < nodes_.size();
+}
+
+uint32_t Simulation::add_node(std::vector<std::string> meshes, Role role, bool exit, bool bridge) {
+  auto n = std::make_unique<SimNode>();
+  n->rng = rng_.fork();
+  std::array<uint8_t, 32> secret{};
+  for (auto& byte : secret) byte = static_cast<uint8_t>(n->rng.next_u64());
+  n->keys = KeyPair::from_private(PrivateKey::from_random(secret));
+  n->node = std::make_unique<Node>(n->keys, scenario_.params, &pool_);
+  n->meshes = std::move(meshes);
+  n->role = role;
+  n->exit = exit;
+  n->bridge = bridge;
+  nodes_.push_back(std::move(n));
+  return static_cast<uint32_t>(nodes_.size() - 1);
+}
+
+MeshOptions Simulation::options_for(uint32_t i) const {
+  const SimNode& n = *nodes_[i];
+  MeshOptions o;
+  o.role = n.role;
+  o.control = endpoint_of(i);
+  if (n.role == Role::kPeer) o.wg_endpoint = Endpoint{endpoint_of(i).addr, 51820};
+  o.wg_port = 51820;
+  o.keepalive = n.role == Role::kClient ? 25 : 0;
+  o.advertise_defaults = n.exit;
+  o.advertise_routes = n.bridge;
+  return o;
+}
+
+void Simulation::build() {
+  // Formation plan: every mesh's first peer creates it; everyone else starts one step apart and
+  // joins through a random peer that started before it.
+  std::vector<uint32_t> order;
+  for (const MeshSpec& m : scenario_.meshes) {
+    for (uint32_t p = 0; p < m.peers; ++p)
+      order.push_back(add_node({m.id}, Role::kPeer, p < m.exits, false));
+    for (uint32_t c = 0; c < m.clients; ++c)
+      order.push_back(add_node({m.id}, Role::kClient, false, false));
+  }
+  for (const BridgeSpec& b : scenario_.bridges) {
+    for (uint32_t k = 0; k < b.count; ++k)
+      order.push_back(add_node(b.meshes, Role::kPeer, false, true));
+  }
+  // Nodes that join later (join faults) exist from the start, unstarted, so indices are fixed.
+  for (const Fault& f : scenario_.faults) {
+    if (const auto* j = std::get_if<JoinFault>(&f.action)) {
+      for (uint32_t k = 0; k < j->count; ++k)
+        spare_.push_back(add_node({j->mesh}, Role::kPeer, false, false));
+    }
+  }
+  for (uint32_t i = 0; i < nodes_.size(); ++i)
+    key_index_.emplace_back(nodes_[i]->keys.public_key, i);
+  std::sort(key_index_.begin(), key_index_.end());
+  net_ = Network(scenario_.network, static_cast<uint32_t>(nodes_.size()));
+  metrics_ = Metrics(static_cast<uint32_t>(nodes_.size()));
+  // Creators first (at t = 0), then the others in plan order.
+  std::vector<bool> creator(nodes_.size(), false);
+  {
+    size_t at = 0;
+    for (const MeshSpec& m : scenario_.meshes) {
+      creator[at] = true;
+      at += m.peers + m.clients;
+    }
+  }
+  int64_t t = 0;
+  for (uint32_t i : order) {
+    if (creator[i]) queue_.push(0, EventKind::kStart, i, 1);
+  }
+  for (uint32_t i : order) {
+    if (creator[i]) continue;
+    t += kFormationStep;
+    queue_.push(t, EventKind::kStart, i, 0);
+  }
+  // Formation is over once everyone has started and a few heartbeats have passed.
+  formed_at_ = t + 3 * scenario_.params.heartbeat_interval.count();
+  for (size_t f = 0; f < scenario_.faults.size(); ++f) {
+    queue_.push(scenario_.faults[f].at.count(), EventKind::kFault, 0, static_cast<uint32_t>(f));
+  }
+}
+
+void Simulation::join_meshes(uint32_t i) {
+  SimNode& n = *nodes_[i];
+  for (const std::string& mesh : n.meshes) {
+    // A bootstrap: a random started, live peer of that mesh other than us.
+    std::vector<uint32_t> candidates;
+    for (uint32_t k = 0; k < nodes_.size(); ++k) {
+      const SimNode& c = *nodes_[k];
+      if (k == i || !c.started || !c.alive || c.role != Role::kPeer) continue;
+      if (std::find(c.meshes.begin(), c.meshes.end(), mesh) != c.meshes.end())
+        candidates.push_back(k);
+    }
+    if (candidates.empty()) continue;
+    const uint32_t via = candidates[rng_.uniform(candidates.size())];
+    (void)n.node->join_mesh(Time(now_), mesh, options_for(i), endpoint_of(via));
+  }
+}
+
+void Simulation::start_node(uint32_t i, bool creator) {
+  SimNode& n = *nodes_[i];
+  n.started = true;
+  n.alive = true;
+  if (creator) {
+    (void)n.node->create_mesh(Time(now_), n.rng, n.meshes.front(), options_for(i));
+  } else {
+    join_meshes(i);
+  }
+  drain(i);
+  arm(i);
+}
+
+void Simulation::arm(uint32_t i) {
+  SimNode& n = *nodes_[i];
+  if (!n.alive) return;
+  const Time t = n.node->poll_timeout();
+  if (t == kNever || t.count() >= n.armed_at) return;
+  n.armed_at = t.count();
+  queue_.push(std::max(t.count(), now_), EventKind::kTimer, i,
+              static_cast<uint32_t>(++n.timer_gen));
+}
+
+void Simulation::drain(uint32_t i) {
+  SimNode& n = *nodes_[i];
+  while (auto tx = n.node->poll_transmit()) {
+    if (!n.alive) continue;
+    bytes_ += tx->bytes.size();
+    uint32_t to = 0;
+    if (!index_of(tx->to, to)) continue;
+    const Delivery d = net_.send(now_, i, to, net_rng_);
+    if (d.copies == 0) continue;
+    uint32_t slot;
+    if (!free_messages_.empty()) {
+      slot = free_messages_.back();
+      free_messages_.pop_back();
+    } else {
+      slot = static_cast<uint32_t>(messages_.size());
+      messages_.emplace_back();
+    }
+    messages_[slot] = Message{std::move(tx->bytes), i, static_cast<uint32_t>(d.copies)};
+    for (int c = 0; c < d.copies; ++c) queue_.push(d.at[c], EventKind::kDeliver, to, slot);
+  }
+  while (auto ev = n.node->poll_event()) {
+    if (ev->type != EventType::kMemberAdded && ev->type != EventType::kMemberRemoved) continue;
+    // Which node the event is about (key_index_ is sorted by key).
+    auto it = std::lower_bound(key_index_.begin(), key_index_.end(), ev->node,
+                               [](const auto& e, const PublicKey& k) { return e.first < k; });
+    if (it == key_index_.end() || it->first != ev->node) continue;
+    const uint32_t x = it->second;
+    if (ev->type == EventType::kMemberAdded) {
+      metrics_.member_added(i, x, now_);
+    } else {
+      const SimNode& xn = *nodes_[x];
+      const bool wrongly = xn.alive && !xn.left && net_.reachable(x, i);
+      metrics_.member_removed(i, x, now_, wrongly);
+    }
+  }
+}
+
+void Simulation::deliver(const SimEvent& e) {
+  Message& m = messages_[e.payload];
+  SimNode& n = *nodes_[e.node];
+  if (n.alive) {
+    n.node->handle_message(Time(now_), n.rng, endpoint_of(m.from), m.bytes);
+    drain(e.node);
+    arm(e.node);
+  }
+  if (--m.copies == 0) {
+    m.bytes = {};
+    free_messages_.push_back(e.payload);
+  }
+}
+
+void Simulation::fire_timer(const SimEvent& e) {
+  SimNode& n = *nodes_[e.node];
+  if (!n.alive || e.payload != static_cast<uint32_t>(n.timer_gen)) return;
+  n.armed_at = INT64_MAX;
+  n.node->handle_timeout(Time(now_), n.rng);
+  drain(e.node);
+  arm(e.node);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Faults
+
+std::vector<uint32_t> Simulation::pick_live(double fraction, uint32_t count) {
+  std::vector<uint32_t> live;
+  for (uint32_t i = 0; i < nodes_.size(); ++i) {
+    if (nodes_[i]->alive) live.push_back(i);
+  }
+  const size_t want = count > 0 ? std::min<size_t>(count, live.size())
+                                : static_cast<size_t>(fraction * static_cast<double>(live.size()));
+  // Partial Fisher-Yates with the engine's generator: the first `want` are the pick.
+  for (size_t k = 0; k < want; ++k) std::swap(live[k], live[k + rng_.uniform(live.size() - k)]);
+  live.resize(want);
+  return live;
+}
+
+uint32_t Simulation::current_leader() const {
+  // The leader as the first live node of the first mesh sees it.
+  const std::string& mesh = scenario_.meshes.front().id;
+  for (const auto& n : nodes_) {
+    if (!n->alive) continue;
+    const Mesh* m = n->node->mesh(mesh);
+    if (!m || m->joining()) continue;
+    auto it = std::lower_bound(key_index_.begin(), key_index_.end(), m->leader(),
+                               [](const auto& e, const PublicKey& k) { return e.first < k; });
+    if (it != key_index_.end() && it->first == m->leader()) return it->second;
+  }
+  return 0;
+}
+
+void Simulation::crash(uint32_t x) {
+  SimNode& n = *nodes_[x];
+  if (!n.alive) return;
+  // How many mesh views of every observer hold x right now.
+  std::vector<uint16_t> views(nodes_.size(), 0);
+  for (uint32_t y = 0; y < nodes_.size(); ++y) {
+    if (y == x || !nodes_[y]->alive) continue;
+    for (const std::string& id : nodes_[y]->node->mesh_ids()) {
+      const Mesh* m = nodes_[y]->node->mesh(id);
+      if (m && m->is_live(n.keys.public_key)) ++views[y];
+    }
+  }
+  metrics_.crashed(x, now_, std::move(views));
+  n.alive = false;
+  crashed_.push_back(x);
+}
+
+void Simulation::run_fault(const SimEvent& e) {
+  const bool end = (e.payload & kFaultEnd) != 0;
+  const Fault& f = scenario_.faults[e.payload & ~kFaultEnd];
+  if (const auto* c = std::get_if<CrashFault>(&f.action)) {
+    if (c->target == CrashFault::Target::kLeader) {
+      crash(current_leader());
+    } else {
+      for (uint32_t x : pick_live(c->fraction, c->count)) crash(x);
+    }
+  } else if (const auto* r = std::get_if<RestartFault>(&f.action)) {
+    std::vector<uint32_t> down;
+    for (uint32_t x : crashed_) {
+      if (!nodes_[x]->alive && std::find(down.begin(), down.end(), x) == down.end())
+        down.push_back(x);
+    }
+    const size_t want =
+        static_cast<size_t>(std::llround(r->fraction * static_cast<double>(down.size())));
+    for (size_t k = 0; k < want; ++k) std::swap(down[k], down[k + rng_.uniform(down.size() - k)]);
+    down.resize(want);
+    for (uint32_t x : down) {
+      SimNode& n = *nodes_[x];
+      metrics_.restarted(x, now_);
+      n.alive = true;
+      n.armed_at = INT64_MAX;
+      if (r->wipe) {
+        n.node = std::make_unique<Node>(n.keys, scenario_.params, &pool_);
+        join_meshes(x);
+      }
+      drain(x);
+      arm(x);
+    }
+  } else if (const auto* p = std::get_if<PartitionFault>(&f.action)) {
+    if (end) {
+      net_.heal();
+      return;
+    }
+    std::vector<uint32_t> all(nodes_.size());
+    for (uint32_t i = 0; i < all.size(); ++i) all[i] = i;
+    for (size_t k = 0; k + 1 < all.size(); ++k)
+      std::swap(all[k], all[k + rng_.uniform(all.size() - k)]);
+    std::vector<uint16_t> group_of(nodes_.size(), 0);
+    double edge = 0;
+    size_t next = 0;
+    for (size_t g = 0; g < p->groups.size(); ++g) {
+      edge += p->groups[g];
+      const size_t upto =
+          g + 1 == p->groups.size()
+              ? all.size()
+              : static_cast<size_t>(std::llround(edge * static_cast<double>(all.size())));
+      for (; next < upto && next < all.size(); ++next)
+        group_of[all[next]] = static_cast<uint16_t>(g);
+    }
+    net_.partition(std::move(group_of), p->one_way);
+    queue_.push(now_ + p->length.count(), EventKind::kFault, 0, e.payload | kFaultEnd);
+  } else if (const auto* j = std::get_if<JoinFault>(&f.action)) {
+    for (uint32_t k = 0; k < j->count && !spare_.empty(); ++k) {
+      const uint32_t x = spare_.front();
+      spare_.erase(spare_.begin());
+      metrics_.joining(x, now_);
+      start_node(x, false);
+    }
+  } else if (const auto* l = std::get_if<LeaveFault>(&f.action)) {
+    std::vector<uint32_t> members;
+    for (uint32_t i = 0; i < nodes_.size(); ++i) {
+      if (nodes_[i]->alive && nodes_[i]->node->mesh(l->mesh)) members.push_back(i);
+    }
+    for (uint32_t k = 0; k < l->count && !members.empty(); ++k) {
+      const size_t at = rng_.uniform(members.size());
+      const uint32_t x = members[at];
+      members.erase(members.begin() + static_cast<std::ptrdiff_t>(at));
+      nodes_[x]->left = true;
+      (void)nodes_[x]->node->leave_mesh(Time(now_), nodes_[x]->rng, l->mesh);
+      drain(x);
+      arm(x);
+    }
+  } else if (const auto* lo = std::get_if<LossFault>(&f.action)) {
+    net_.override_loss(lo->value, now_ + lo->length.count());
+  } else if (const auto* cl = std::get_if<ClogFault>(&f.action)) {
+    for (uint32_t x : pick_live(cl->fraction, 0)) net_.clog(x, now_ + cl->length.count());
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running
+
+bool Simulation::run_until(int64_t t) {
+  const int64_t end = scenario_.duration.count();
+  const int64_t stop = std::min(t, end);
+  while (!queue_.empty() && queue_.top().at <= stop) {
+    const SimEvent e = queue_.pop();
+    now_ = e.at;
+    if (measured_from_ == 0 && now_ >= formed_at_) measured_from_ = bytes_ + 1;
+    ++events_;
+    switch (e.kind) {
+      case EventKind::kDeliver:
+        deliver(e);
+        break;
+      case EventKind::kTimer:
+        fire_timer(e);
+        break;
+      case EventKind::kFault:
+        run_fault(e);
+        break;
+      case EventKind::kStart:
+        start_node(e.node, e.payload == 1);
+        break;
+    }
+  }
+  now_ = std::max(now_, stop);
+  return stop < end;
+}
+
+RunSummary Simulation::run() {
+  run_until(scenario_.duration.count());
+  return summary();
+}
+
+RunSummary Simulation::summary() const {
+  RunSummary s;
+  s.name = scenario_.name;
+  s.seed = seed_;
+  s.nodes = node_count();
+  s.sim_seconds = static_cast<double>(now_) / 1e6;
+  s.events = events_;
+  std::vector<bool> live(nodes_.size());
+  size_t live_count = 0;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    live[i] = nodes_[i]->alive;
+    live_count += live[i];
+  }
+  s.failure_convergence = metrics_.failure_convergence(live);
+  s.join_dissemination = metrics_.join_dissemination(live);
+  s.false_prunes = metrics_.false_prunes();
+  const double measured = static_cast<double>(now_ - formed_at_) / 1e6;
+  if (measured_from_ > 0 && measured > 0 && live_count > 0) {
+    s.control_bytes_per_node_per_second = static_cast<double>(bytes_ - (measured_from_ - 1)) /
+                                          static_cast<double>(live_count) / measured;
+  }
+  s.digest = digest();
+  return s;
+}
+
+uint64_t Simulation::digest() const {
+  uint64_t h = mix64(seed_);
+  for (const auto& n : nodes_) {
+    h = mix64(h ^ (n->alive ? 1 : 2) ^ (n->started ? 4 : 8));
+    for (const std::string& id : n->node->mesh_ids()) {
+      const Mesh* m = n->node->mesh(id);
+      h = mix64(h ^ m->state().summary());
+      h = mix64(h ^ m->epochs().epoch());
+      h = mix64(h ^ m->leader().prefix64());
+      h = mix64(h ^ m->live_members().size());
+    }
+  }
+  h = mix64(h ^ rng_.peek());
+  return mix64(h ^ net_rng_.peek());
+}
+
+}  // namespace smeg::sim

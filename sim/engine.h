@@ -1,0 +1,102 @@
+// The simulation engine: runs a scenario's virtual nodes (unmodified core Nodes) on one thread
+// in virtual time. Messages are the encoded bytes the cores produced, carried by the network
+// model; timers are re-armed from each core's poll_timeout(); faults come from the scenario.
+// Everything random is drawn from generators seeded by the run seed, so a run is a function of
+// (scenario, seed), and digest() fingerprints the end state to check exactly that.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/node.h"
+#include "sim/event_queue.h"
+#include "sim/metrics.h"
+#include "sim/network.h"
+#include "sim/scenario.h"
+
+namespace smeg::sim {
+
+struct RunSummary {
+  std::string name;
+  uint64_t seed = 0;
+  uint32_t nodes = 0;
+  double sim_seconds = 0;
+  uint64_t events = 0;
+  SampleSummary failure_convergence;
+  SampleSummary join_dissemination;
+  uint64_t false_prunes = 0;
+  double control_bytes_per_node_per_second = 0;
+  uint64_t digest = 0;
+};
+
+class Simulation {
+ public:
+  Simulation(const Scenario& scenario, uint64_t seed);
+  ~Simulation();
+  Simulation(const Simulation&) = delete;
+  Simulation& operator=(const Simulation&) = delete;
+
+  // Runs until virtual time t (microseconds); returns false when the run is over.
+  bool run_until(int64_t t);
+  // Runs the whole scenario.
+  RunSummary run();
+  RunSummary summary() const;
+  // A fingerprint of every node's state and the generators' next draws.
+  uint64_t digest() const;
+
+  int64_t now() const { return now_; }
+  uint64_t events() const { return events_; }
+  uint32_t node_count() const { return static_cast<uint32_t>(nodes_.size()); }
+  const Node& node(uint32_t i) const;
+  bool alive(uint32_t i) const;
+
+ private:
+  struct SimNode;
+  struct Message {
+    std::vector<uint8_t> bytes;
+    uint32_t from = 0;
+    uint32_t copies = 0;  // deliveries still queued
+  };
+
+  void build();
+  uint32_t add_node(std::vector<std::string> meshes, Role role, bool exit, bool bridge);
+  Endpoint endpoint_of(uint32_t i) const;
+  bool index_of(const Endpoint& e, uint32_t& i) const;
+  MeshOptions options_for(uint32_t i) const;
+  void start_node(uint32_t i, bool creator);
+  void join_meshes(uint32_t i);
+
+  void deliver(const SimEvent& e);
+  void fire_timer(const SimEvent& e);
+  void run_fault(const SimEvent& e);
+  void drain(uint32_t i);
+  void arm(uint32_t i);
+
+  void crash(uint32_t i);
+  std::vector<uint32_t> pick_live(double fraction, uint32_t count);
+  uint32_t current_leader() const;
+
+  Scenario scenario_;
+  uint64_t seed_;
+  Rng rng_;  // faults and choices of the engine
+  Rng net_rng_;
+  Network net_;
+  Metrics metrics_;
+  EventQueue queue_;
+  RecordPool pool_;
+  std::vector<std::unique_ptr<SimNode>> nodes_;
+  std::vector<Message> messages_;
+  std::vector<uint32_t> free_messages_;
+  std::vector<uint32_t> spare_;    // nodes created for join faults, not started yet
+  std::vector<uint32_t> crashed_;  // in crash order (restart picks among those still down)
+  std::vector<std::pair<PublicKey, uint32_t>> key_index_;  // sorted by key
+  int64_t now_ = 0;
+  uint64_t events_ = 0;
+  uint64_t bytes_ = 0;
+  uint64_t measured_from_ = 0;  // bytes are counted from the end of formation
+  int64_t formed_at_ = 0;
+};
+
+}  // namespace smeg::sim
