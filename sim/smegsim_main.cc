@@ -1,0 +1,251 @@
+// smegsim: runs simulation scenarios (scenarios/*.yaml) on the unmodified protocol core.
+//
+//   smegsim run SCENARIO.yaml [--seed N] [--json] [--quiet]
+//   smegsim check SCENARIO.yaml [--seed N]
+//
+// Exit codes: 0 ok; 1 an `expect:` bound failed or two runs of one seed differed (the seed and
+// the command that replays it are printed); 2 bad usage or a bad scenario file.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/engine.h"
+#include "sim/scenario.h"
+
+namespace smeg::sim {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: smegsim run SCENARIO.yaml [--seed N] [--json] [--quiet]\n"
+    "       smegsim check SCENARIO.yaml [--seed N]\n"
+    "\n"
+    "  run     simulate the scenario and report its figures (--json: one JSON object on stdout;\n"
+    "          --quiet: no progress bar on stderr); exit 1 if an expect: bound fails\n"
+    "  check   run the scenario twice with one seed; exit 1 if the digests differ\n"
+    "  --seed N  the run seed (default: the scenario's `seed`)\n";
+
+struct Args {
+  std::string command;
+  std::string scenario;
+  std::optional<uint64_t> seed;
+  bool json = false;
+  bool quiet = false;
+};
+
+int usage_error(const std::string& what) {
+  std::fprintf(stderr, "smegsim: %s\n\n%s", what.c_str(), kUsage);
+  return 2;
+}
+
+// Parses argv; on error prints it and returns the exit code through `exit_code`.
+bool parse_args(int argc, char** argv, Args& a, int& exit_code) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    exit_code = args.empty() ? 2 : 0;
+    return false;
+  }
+  a.command = args[0];
+  if (a.command != "run" && a.command != "check") {
+    exit_code = usage_error("unknown command '" + a.command + "'");
+    return false;
+  }
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& s = args[i];
+    if (s == "--seed") {
+      if (i + 1 >= args.size()) {
+        exit_code = usage_error("--seed needs a value");
+        return false;
+      }
+      const std::string& v = args[++i];
+      char* end = nullptr;
+      errno = 0;
+      const unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+      if (v.empty() || v[0] == '-' || *end != '\0' || errno != 0) {
+        exit_code = usage_error("--seed '" + v + "' is not a non-negative integer");
+        return false;
+      }
+      a.seed = n;
+    } else if (s == "--json" && a.command == "run") {
+      a.json = true;
+    } else if (s == "--quiet" && a.command == "run") {
+      a.quiet = true;
+    } else if (s == "--help" || s == "-h") {
+      std::fputs(kUsage, stdout);
+      exit_code = 0;
+      return false;
+    } else if (!s.empty() && s[0] == '-') {
+      exit_code = usage_error("unknown option '" + s + "' for " + a.command);
+      return false;
+    } else if (a.scenario.empty()) {
+      a.scenario = s;
+    } else {
+      exit_code = usage_error("unexpected argument '" + s + "'");
+      return false;
+    }
+  }
+  if (a.scenario.empty()) {
+    exit_code = usage_error(a.command + " needs a scenario file");
+    return false;
+  }
+  return true;
+}
+
+uint64_t peak_rss_bytes() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<uint64_t>(u.ru_maxrss) * 1024;  // Linux reports kilobytes
+}
+
+std::string replay_command(const Args& a, uint64_t seed) {
+  return "build/bin/smegsim run " + a.scenario + " --seed " + std::to_string(seed);
+}
+
+// Runs to the end, with a progress bar on stderr unless quiet.
+RunSummary run_with_progress(Simulation& sim, double duration_s, bool quiet, double& wall_s) {
+  const auto start = std::chrono::steady_clock::now();
+  const int64_t step = 1'000'000;  // report every simulated second
+  for (int64_t t = step;; t += step) {
+    const bool more = sim.run_until(t);
+    if (!quiet) {
+      const double wall =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double sim_s = static_cast<double>(sim.now()) / 1e6;
+      const int width = 30;
+      const int filled = static_cast<int>(width * sim_s / duration_s);
+      std::fprintf(stderr, "\r[%.*s%*s] %7.1f / %.1f s simulated, %.0f events/s  ", filled,
+                   "==============================", width - filled, "", sim_s, duration_s,
+                   wall > 0 ? static_cast<double>(sim.events()) / wall : 0.0);
+    }
+    if (!more) break;
+  }
+  if (!quiet) std::fputs("\n", stderr);
+  wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return sim.summary();
+}
+
+void print_samples_json(const char* name, const SampleSummary& s) {
+  std::printf(
+      "\"%s\": {\"count\": %zu, \"p50\": %.6f, \"p99\": %.6f, \"max\": %.6f, "
+      "\"unconverged\": %zu}",
+      name, s.count, s.p50, s.p99, s.max, s.unconverged);
+}
+
+// The expect: bounds that failed, as readable lines.
+std::vector<std::string> check_expectations(const Scenario& sc, const RunSummary& r) {
+  std::vector<std::string> failed;
+  const Expectations& e = sc.expect;
+  auto secs = [](Duration d) { return static_cast<double>(d.count()) / 1e6; };
+  auto add = [&](const std::string& what, double got, double bound) {
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "%s: %.3f exceeds the bound %.3f", what.c_str(), got, bound);
+    failed.emplace_back(buf);
+  };
+  if (e.failure_convergence_p99 && r.failure_convergence.p99 > secs(*e.failure_convergence_p99)) {
+    add("failure_convergence_p99", r.failure_convergence.p99, secs(*e.failure_convergence_p99));
+  }
+  if (e.failure_convergence_max && r.failure_convergence.max > secs(*e.failure_convergence_max)) {
+    add("failure_convergence_max", r.failure_convergence.max, secs(*e.failure_convergence_max));
+  }
+  if ((e.failure_convergence_p99 || e.failure_convergence_max) &&
+      r.failure_convergence.unconverged > 0) {
+    failed.push_back("failure_convergence: " + std::to_string(r.failure_convergence.unconverged) +
+                     " observers still hold a crashed node at the end");
+  }
+  if (e.join_dissemination_p99 && r.join_dissemination.p99 > secs(*e.join_dissemination_p99)) {
+    add("join_dissemination_p99", r.join_dissemination.p99, secs(*e.join_dissemination_p99));
+  }
+  if (e.false_prunes && r.false_prunes > *e.false_prunes) {
+    add("false_prunes", static_cast<double>(r.false_prunes), static_cast<double>(*e.false_prunes));
+  }
+  if (e.control_bytes_per_node_per_second &&
+      r.control_bytes_per_node_per_second > *e.control_bytes_per_node_per_second) {
+    add("control_bytes_per_node_per_second", r.control_bytes_per_node_per_second,
+        *e.control_bytes_per_node_per_second);
+  }
+  return failed;
+}
+
+int run(const Args& a, const Scenario& sc) {
+  const uint64_t seed = a.seed.value_or(sc.seed);
+  Simulation sim(sc, seed);
+  double wall = 0;
+  const RunSummary r =
+      run_with_progress(sim, static_cast<double>(sc.duration.count()) / 1e6, a.quiet, wall);
+  const double speedup = wall > 0 ? r.sim_seconds / wall : 0;
+  const double eps = wall > 0 ? static_cast<double>(r.events) / wall : 0;
+  if (a.json) {
+    std::printf("{\"name\": \"%s\", \"seed\": %" PRIu64
+                ", \"nodes\": %u, \"sim_seconds\": %.3f, "
+                "\"wall_seconds\": %.3f, \"speedup\": %.2f, \"events\": %" PRIu64
+                ", \"events_per_second\": %.0f, \"peak_rss_bytes\": %" PRIu64
+                ", \"digest\": \"%016" PRIx64 "\", ",
+                r.name.c_str(), r.seed, r.nodes, r.sim_seconds, wall, speedup, r.events, eps,
+                peak_rss_bytes(), r.digest);
+    print_samples_json("failure_convergence", r.failure_convergence);
+    std::printf(", ");
+    print_samples_json("join_dissemination", r.join_dissemination);
+    std::printf(", \"false_prunes\": %" PRIu64 ", \"control_bytes_per_node_per_second\": %.1f}\n",
+                r.false_prunes, r.control_bytes_per_node_per_second);
+  } else {
+    std::printf("%s  seed %" PRIu64 "  nodes %u  %.1f s simulated in %.2f s (%.1fx), %" PRIu64
+                " events (%.0f/s), peak RSS %.1f MB\n",
+                r.name.c_str(), r.seed, r.nodes, r.sim_seconds, wall, speedup, r.events, eps,
+                static_cast<double>(peak_rss_bytes()) / 1e6);
+    std::printf(
+        "failure convergence: %zu samples, p50 %.3f s, p99 %.3f s, max %.3f s, %zu "
+        "unconverged\n",
+        r.failure_convergence.count, r.failure_convergence.p50, r.failure_convergence.p99,
+        r.failure_convergence.max, r.failure_convergence.unconverged);
+    std::printf(
+        "join dissemination:  %zu samples, p50 %.3f s, p99 %.3f s, max %.3f s, %zu "
+        "unconverged\n",
+        r.join_dissemination.count, r.join_dissemination.p50, r.join_dissemination.p99,
+        r.join_dissemination.max, r.join_dissemination.unconverged);
+    std::printf("false prunes: %" PRIu64 "; control traffic %.0f B/s per node; digest %016" PRIx64
+                "\n",
+                r.false_prunes, r.control_bytes_per_node_per_second, r.digest);
+  }
+  const auto failed = check_expectations(sc, r);
+  if (failed.empty()) return 0;
+  for (const auto& f : failed) std::fprintf(stderr, "smegsim: expect failed: %s\n", f.c_str());
+  std::fprintf(stderr, "smegsim: seed %" PRIu64 "; replay: %s\n", seed,
+               replay_command(a, seed).c_str());
+  return 1;
+}
+
+int check(const Args& a, const Scenario& sc) {
+  const uint64_t seed = a.seed.value_or(sc.seed);
+  Simulation first(sc, seed);
+  const uint64_t d1 = first.run().digest;
+  Simulation second(sc, seed);
+  const uint64_t d2 = second.run().digest;
+  std::printf("%s seed %" PRIu64 ": digests %016" PRIx64 " %016" PRIx64 "\n", sc.name.c_str(), seed,
+              d1, d2);
+  if (d1 == d2) return 0;
+  std::fprintf(stderr, "smegsim: two runs of seed %" PRIu64 " differ; replay: %s\n", seed,
+               replay_command(a, seed).c_str());
+  return 1;
+}
+
+}  // namespace
+}  // namespace smeg::sim
+
+int main(int argc, char** argv) {
+  using namespace smeg::sim;
+  Args a;
+  int exit_code = 0;
+  if (!parse_args(argc, argv, a, exit_code)) return exit_code;
+  auto sc = load_scenario_file(a.scenario);
+  if (!sc) {
+    std::fprintf(stderr, "smegsim: %s\n", sc.status().message().c_str());
+    return 2;
+  }
+  return a.command == "run" ? run(a, *sc) : check(a, *sc);
+}
