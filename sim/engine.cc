@@ -213,13 +213,15 @@ void Simulation::drain(uint32_t i) {
 }
 
 void Simulation::deliver(const SimEvent& e) {
-  Message& m = messages_[e.payload];
   SimNode& n = *nodes_[e.node];
   if (n.alive) {
-    n.node->handle_message(Time(now_), n.rng, endpoint_of(m.from), m.bytes);
+    // By index, not by reference: handling the message may queue new ones and grow the pool.
+    n.node->handle_message(Time(now_), n.rng, endpoint_of(messages_[e.payload].from),
+                           messages_[e.payload].bytes);
     drain(e.node);
     arm(e.node);
   }
+  Message& m = messages_[e.payload];
   if (--m.copies == 0) {
     m.bytes = {};
     free_messages_.push_back(e.payload);
