@@ -69,6 +69,16 @@ void Mesh::send_many(const std::vector<const NodeRecord*>& to, MessageType type,
 void Mesh::send_delta(const Endpoint& to, const PublicKey& to_key, MessageType type,
                       std::vector<RecordRef> records, std::vector<Tombstone> tombs,
                       std::vector<PublicKey> wanted, bool liveness, bool push) {
+  for (DeltaMsg& chunk :
+       chunk_delta(std::move(records), std::move(tombs), std::move(wanted), liveness, push)) {
+    send(to, to_key, type, std::move(chunk));
+  }
+}
+
+std::vector<DeltaMsg> Mesh::chunk_delta(std::vector<RecordRef> records,
+                                        std::vector<Tombstone> tombs, std::vector<PublicKey> wanted,
+                                        bool liveness, bool push) const {
+  std::vector<DeltaMsg> chunks;
   const size_t limit = ctx_.params->max_message_bytes;
   // Room for the header and the liveness view, which go in the first chunk only.
   size_t reserve = 128;
@@ -90,10 +100,8 @@ void Mesh::send_delta(const Endpoint& to, const PublicKey& to_key, MessageType t
   cur.has_liveness = liveness;
   cur.liveness = std::move(view);
   size_t size = reserve;
-  bool sent_any = false;
   auto flush = [&] {
-    send(to, to_key, type, std::move(cur));
-    sent_any = true;
+    chunks.push_back(std::move(cur));
     cur = DeltaMsg{};
     cur.push = push;
     size = 128;
@@ -112,7 +120,8 @@ void Mesh::send_delta(const Endpoint& to, const PublicKey& to_key, MessageType t
     size += 40;
     cur.tombstones.push_back(t);
   }
-  if (!sent_any || !cur.records.empty() || !cur.tombstones.empty()) flush();
+  if (chunks.empty() || !cur.records.empty() || !cur.tombstones.empty()) flush();
+  return chunks;
 }
 
 SyncMsg Mesh::make_sync(Time now) const {
@@ -145,10 +154,7 @@ std::vector<const NodeRecord*> Mesh::pick_targets(Rng& rng) {
   }
   // The window: cluster_size peers around our position in key order.
   const size_t w = std::min<size_t>(std::max<size_t>(ctx_.params->cluster_size, branch), n);
-  const auto pos = static_cast<size_t>(
-      std::lower_bound(live_peers_.begin(), live_peers_.end(), ctx_.keys->public_key,
-                       [](const RecordRef& r, const PublicKey& k) { return r->key < k; }) -
-      live_peers_.begin());
+  const auto pos = static_cast<size_t>(live_peer_at(ctx_.keys->public_key) - live_peers_.begin());
   const size_t start = (pos + n - w / 2) % n;
   while (out.size() < branch) {
     const NodeRecord* r = live_peers_[(start + rng.uniform(w)) % n].get();
@@ -205,12 +211,13 @@ void Mesh::flush_hot(Rng& rng) {
       ++it;
     }
   }
-  auto targets = pick_targets(rng);
+  const auto targets = pick_targets(rng);
   if (targets.empty()) return;
-  // Push deltas are small (recent changes); a large burst is chunked by send_delta.
-  for (const NodeRecord* t : targets) {
-    if (!t->control) continue;
-    send_delta(*t->control, t->key, MessageType::kDelta, d.records, d.tombstones, {}, false, true);
+  // Push deltas are small (recent changes); a large burst is chunked. Each chunk is encoded
+  // once for all targets.
+  for (DeltaMsg& chunk :
+       chunk_delta(std::move(d.records), std::move(d.tombstones), {}, false, true)) {
+    send_many(targets, MessageType::kDelta, std::move(chunk));
   }
 }
 

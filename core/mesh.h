@@ -125,8 +125,14 @@ class Mesh {
   void send_delta(const Endpoint& to, const PublicKey& to_key, MessageType type,
                   std::vector<RecordRef> records, std::vector<Tombstone> tombs,
                   std::vector<PublicKey> wanted, bool liveness, bool push);
+  // Splits a delta into messages of at most max_message_bytes (liveness and wanted keys ride
+  // in the first).
+  std::vector<DeltaMsg> chunk_delta(std::vector<RecordRef> records, std::vector<Tombstone> tombs,
+                                    std::vector<PublicKey> wanted, bool liveness, bool push) const;
   SyncMsg make_sync(Time now) const;
   std::vector<const NodeRecord*> pick_targets(Rng& rng);
+  // Where key is, or would be, in live_peers_.
+  std::vector<RecordRef>::iterator live_peer_at(const PublicKey& key);
   // Incremental changes of live_peers_ (no-ops while a full rebuild is pending).
   void view_insert(const RecordRef& rec);
   void view_erase(const PublicKey& key);

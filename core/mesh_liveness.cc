@@ -19,8 +19,9 @@ uint32_t Mesh::pick_free_slot(Rng& rng) const {
   for (const auto& r : state_.records()) {
     if (!is_self(r->key) && r->slot < cap) used[r->slot] = true;
   }
+  const Bitmap alive = window_.recent_union(EpochWindow::kKept);
   for (size_t s = 0; s < cap; ++s) {
-    if (window_.seen_within(static_cast<uint32_t>(s), EpochWindow::kKept)) used[s] = true;
+    if (alive.test(static_cast<uint32_t>(s))) used[s] = true;
   }
   size_t s = rng.uniform(cap);
   for (size_t i = 0; i < cap && used[s]; ++i) s = (s + 1) % cap;

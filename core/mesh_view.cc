@@ -55,13 +55,17 @@ std::optional<PublicKey> Mesh::client_peer(const NodeRecord& client) const {
 
 // The view changes one member at a time in steady state and during joins; rebuilding it from
 // the whole state each time made a burst of N joins cost O(N^2) per node.
+std::vector<RecordRef>::iterator Mesh::live_peer_at(const PublicKey& key) {
+  return std::lower_bound(live_peers_.begin(), live_peers_.end(), key,
+                          [](const RecordRef& r, const PublicKey& k) { return r->key < k; });
+}
+
 void Mesh::view_insert(const RecordRef& rec) {
   if (view_dirty_ || !rec || rec->role != Role::kPeer || is_self(rec->key) ||
       suspected_.count(rec->key)) {
     return;
   }
-  auto it = std::lower_bound(live_peers_.begin(), live_peers_.end(), rec->key,
-                             [](const RecordRef& r, const PublicKey& k) { return r->key < k; });
+  auto it = live_peer_at(rec->key);
   if (it != live_peers_.end() && (*it)->key == rec->key) return;
   live_peers_.insert(it, rec);
   ++view_generation_;
@@ -69,8 +73,7 @@ void Mesh::view_insert(const RecordRef& rec) {
 
 void Mesh::view_erase(const PublicKey& key) {
   if (view_dirty_) return;
-  auto it = std::lower_bound(live_peers_.begin(), live_peers_.end(), key,
-                             [](const RecordRef& r, const PublicKey& k) { return r->key < k; });
+  auto it = live_peer_at(key);
   if (it == live_peers_.end() || (*it)->key != key) return;
   live_peers_.erase(it);
   ++view_generation_;
@@ -78,8 +81,7 @@ void Mesh::view_erase(const PublicKey& key) {
 
 void Mesh::replace_live_peer(const RecordRef& rec) {
   if (view_dirty_) return;
-  auto it = std::lower_bound(live_peers_.begin(), live_peers_.end(), rec->key,
-                             [](const RecordRef& r, const PublicKey& k) { return r->key < k; });
+  auto it = live_peer_at(rec->key);
   if (it != live_peers_.end() && (*it)->key == rec->key) *it = state_.find_ref(rec->key);
 }
 
