@@ -49,6 +49,14 @@ Endpoint Simulation::endpoint_of(uint32_t i) const {
   return Endpoint{IpAddr::v6(b), 4000};
 }
 
+bool Simulation::index_of_key(const PublicKey& key, uint32_t& i) const {
+  auto it = std::lower_bound(key_index_.begin(), key_index_.end(), key,
+                             [](const auto& e, const PublicKey& k) { return e.first < k; });
+  if (it == key_index_.end() || it->first != key) return false;
+  i = it->second;
+  return true;
+}
+
 bool Simulation::index_of(const Endpoint& e, uint32_t& i) const {
   const auto& b = e.addr.bytes;
   if (!e.addr.is_v6() || b[0] != 0xfd || b[1] != 0 || b[2] != 0 || b[3] != 5) return false;
@@ -197,11 +205,8 @@ void Simulation::drain(uint32_t i) {
   }
   while (auto ev = n.node->poll_event()) {
     if (ev->type != EventType::kMemberAdded && ev->type != EventType::kMemberRemoved) continue;
-    // Which node the event is about (key_index_ is sorted by key).
-    auto it = std::lower_bound(key_index_.begin(), key_index_.end(), ev->node,
-                               [](const auto& e, const PublicKey& k) { return e.first < k; });
-    if (it == key_index_.end() || it->first != ev->node) continue;
-    const uint32_t x = it->second;
+    uint32_t x = 0;
+    if (!index_of_key(ev->node, x)) continue;
     if (ev->type == EventType::kMemberAdded) {
       metrics_.member_added(i, x, now_);
     } else {
@@ -260,9 +265,8 @@ uint32_t Simulation::current_leader() const {
     if (!n->alive) continue;
     const Mesh* m = n->node->mesh(mesh);
     if (!m || m->joining()) continue;
-    auto it = std::lower_bound(key_index_.begin(), key_index_.end(), m->leader(),
-                               [](const auto& e, const PublicKey& k) { return e.first < k; });
-    if (it != key_index_.end() && it->first == m->leader()) return it->second;
+    uint32_t x = 0;
+    if (index_of_key(m->leader(), x)) return x;
   }
   return 0;
 }
@@ -339,9 +343,8 @@ void Simulation::run_fault(const SimEvent& e) {
     net_.partition(std::move(group_of), p->one_way);
     queue_.push(now_ + p->length.count(), EventKind::kFault, 0, e.payload | kFaultEnd);
   } else if (const auto* j = std::get_if<JoinFault>(&f.action)) {
-    for (uint32_t k = 0; k < j->count && !spare_.empty(); ++k) {
-      const uint32_t x = spare_.front();
-      spare_.erase(spare_.begin());
+    for (uint32_t k = 0; k < j->count && next_spare_ < spare_.size(); ++k) {
+      const uint32_t x = spare_[next_spare_++];
       metrics_.joining(x, now_);
       start_node(x, false);
     }

@@ -64,6 +64,7 @@ class Simulation {
   uint32_t add_node(std::vector<std::string> meshes, Role role, bool exit, bool bridge);
   Endpoint endpoint_of(uint32_t i) const;
   bool index_of(const Endpoint& e, uint32_t& i) const;
+  bool index_of_key(const PublicKey& key, uint32_t& i) const;
   MeshOptions options_for(uint32_t i) const;
   void start_node(uint32_t i, bool creator);
   void join_meshes(uint32_t i);
@@ -89,7 +90,8 @@ class Simulation {
   std::vector<std::unique_ptr<SimNode>> nodes_;
   std::vector<Message> messages_;
   std::vector<uint32_t> free_messages_;
-  std::vector<uint32_t> spare_;    // nodes created for join faults, not started yet
+  std::vector<uint32_t> spare_;  // nodes created for join faults, started in order
+  size_t next_spare_ = 0;
   std::vector<uint32_t> crashed_;  // in crash order (restart picks among those still down)
   std::vector<std::pair<PublicKey, uint32_t>> key_index_;  // sorted by key
   int64_t now_ = 0;

@@ -22,22 +22,22 @@ SampleSummary summarize(std::vector<int64_t> samples_us, size_t unconverged) {
   return s;
 }
 
+// Every membership event asks for the node's measurements: an index per node, not a scan.
 Metrics::Crash* Metrics::open_crash(uint32_t x) {
-  for (auto it = crashes_.rbegin(); it != crashes_.rend(); ++it) {
-    if (it->node == x) return it->closed_at < 0 ? &*it : nullptr;
-  }
-  return nullptr;
+  const int32_t i = x < latest_crash_.size() ? latest_crash_[x] : -1;
+  if (i < 0) return nullptr;
+  Crash& c = crashes_[static_cast<size_t>(i)];
+  return c.closed_at < 0 ? &c : nullptr;
 }
 
 Metrics::Join* Metrics::open_join(uint32_t x) {
-  for (auto it = joins_.rbegin(); it != joins_.rend(); ++it) {
-    if (it->node == x) return &*it;
-  }
-  return nullptr;
+  const int32_t i = x < latest_join_.size() ? latest_join_[x] : -1;
+  return i < 0 ? nullptr : &joins_[static_cast<size_t>(i)];
 }
 
 void Metrics::crashed(uint32_t x, int64_t t0, std::vector<uint16_t> views) {
   views.resize(nodes_, 0);
+  latest_crash_[x] = static_cast<int32_t>(crashes_.size());
   crashes_.push_back(Crash{x, t0, -1, std::move(views), std::vector<int64_t>(nodes_, -1)});
 }
 
@@ -46,6 +46,7 @@ void Metrics::restarted(uint32_t x, int64_t t) {
 }
 
 void Metrics::joining(uint32_t j, int64_t t0) {
+  latest_join_[j] = static_cast<int32_t>(joins_.size());
   joins_.push_back(Join{j, t0, std::vector<int64_t>(nodes_, -1)});
 }
 

@@ -27,7 +27,8 @@ SampleSummary summarize(std::vector<int64_t> samples_us, size_t unconverged);
 
 class Metrics {
  public:
-  explicit Metrics(uint32_t nodes) : nodes_(nodes) {}
+  explicit Metrics(uint32_t nodes)
+      : nodes_(nodes), latest_crash_(nodes, -1), latest_join_(nodes, -1) {}
 
   // X crashed at t0; views[y] is how many of y's mesh views contained X then.
   void crashed(uint32_t x, int64_t t0, std::vector<uint16_t> views);
@@ -65,6 +66,8 @@ class Metrics {
   uint32_t nodes_;
   std::vector<Crash> crashes_;
   std::vector<Join> joins_;
+  std::vector<int32_t> latest_crash_;  // per node: index of its latest crash (-1: none)
+  std::vector<int32_t> latest_join_;   // per node: index of its latest join (-1: none)
   uint64_t false_prunes_ = 0;
 };
 
