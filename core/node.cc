@@ -108,8 +108,10 @@ Status Node::change_options(Time now, Rng& rng, const std::string& mesh_id,
   MeshOptions o = m->options();
   change(o);
   if (Status s = o.validate(); !s) return s;
+  const bool advertising_changed = o.advertise_routes != m->options().advertise_routes ||
+                                   o.advertise_defaults != m->options().advertise_defaults;
   m->update_self(rng, o);
-  recompute_routes(now, rng);  // advertising may have changed
+  if (advertising_changed) recompute_routes(now, rng);
   after_input(now, rng);
   return Status::ok();
 }

@@ -92,8 +92,10 @@ MergeOutcome MeshState::merge_tombstone(const Tombstone& t) {
 
 void MeshState::insert_absent(std::vector<RecordRef> sorted) {
   if (sorted.empty()) return;
-  for (const auto& r : sorted)
-    update_summary(r->key, 0, tombstone_version(r->key), r->version, tombstone_version(r->key));
+  for (const auto& r : sorted) {
+    const uint64_t tv = tombstone_version(r->key);
+    update_summary(r->key, 0, tv, r->version, tv);
+  }
   std::vector<RecordRef> merged;
   merged.reserve(records_.size() + sorted.size());
   std::merge(std::make_move_iterator(records_.begin()), std::make_move_iterator(records_.end()),
