@@ -273,20 +273,20 @@ TEST(MeshIntegration, ClientsAttachToOnePeerByConsistentHashing) {
 
 TEST(MeshIntegration, TwoMeshBridge) {
   Cluster c(cluster_options(17));
-  for (int i = 0; i < 41; ++i) c.add_node();
-  // alpha: nodes 0..19 + bridge 40; beta: nodes 20..39 + bridge 40.
-  form(c, "alpha", 0, range(1, 20));
-  form(c, "beta", 20, range(21, 40));
+  for (int i = 0; i < 51; ++i) c.add_node();
+  // alpha: nodes 0..24 + bridge 50; beta: nodes 25..49 + bridge 50.
+  form(c, "alpha", 0, range(1, 25));
+  form(c, "beta", 25, range(26, 50));
   c.run_for(seconds(2));
-  MeshOptions o = c.options(40);
+  MeshOptions o = c.options(50);
   o.advertise_routes = true;
-  ASSERT_TRUE(c.node(40).join_mesh(c.now(), "alpha", o, c.control(3)));
-  ASSERT_TRUE(c.node(40).join_mesh(c.now(), "beta", o, c.control(23)));
+  ASSERT_TRUE(c.node(50).join_mesh(c.now(), "alpha", o, c.control(3)));
+  ASSERT_TRUE(c.node(50).join_mesh(c.now(), "beta", o, c.control(28)));
   c.run_for(seconds(4));
-  const PublicKey bridge = c.node(40).public_key();
-  for (size_t i = 0; i < 40; ++i) {
-    const std::string mine = i < 20 ? "alpha" : "beta";
-    const std::string other = i < 20 ? "beta" : "alpha";
+  const PublicKey bridge = c.node(50).public_key();
+  for (size_t i = 0; i < 50; ++i) {
+    const std::string mine = i < 25 ? "alpha" : "beta";
+    const std::string other = i < 25 ? "beta" : "alpha";
     auto d = c.node(i).desired_config(mine);
     ASSERT_TRUE(d.is_ok());
     const DesiredPeer* b = d->find_peer(bridge);
@@ -303,14 +303,14 @@ TEST(MeshIntegration, TwoMeshBridge) {
     }
   }
   // The bridge itself is directly in both meshes: no re-advertised route back to itself.
-  for (const auto& r : c.node(40).mesh("alpha")->self_record()->routes) {
+  for (const auto& r : c.node(50).mesh("alpha")->self_record()->routes) {
     ASSERT_EQ(r.path.size(), 1u);
     EXPECT_EQ(r.path[0], "beta");
   }
   // Withdrawal: the bridge leaves beta; alpha's nodes drop the route to beta.
-  ASSERT_TRUE(c.node(40).leave_mesh(c.now(), c.rng(40), "beta"));
+  ASSERT_TRUE(c.node(50).leave_mesh(c.now(), c.rng(50), "beta"));
   c.run_for(seconds(3));
-  for (size_t i = 0; i < 20; ++i) {
+  for (size_t i = 0; i < 25; ++i) {
     auto d = c.node(i).desired_config("alpha");
     EXPECT_FALSE(std::binary_search(d->routes.begin(), d->routes.end(), mesh_prefix("beta")))
         << "node " << i;
