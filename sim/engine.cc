@@ -21,6 +21,18 @@ struct Simulation::SimNode {
   int64_t armed_at = INT64_MAX;
 };
 
+uint64_t Traffic::total_messages() const {
+  uint64_t n = 0;
+  for (uint64_t m : messages) n += m;
+  return n;
+}
+
+uint64_t Traffic::total_bytes() const {
+  uint64_t n = 0;
+  for (uint64_t b : bytes) n += b;
+  return n;
+}
+
 namespace {
 constexpr int64_t kFormationStep = 1000;  // microseconds between two starting nodes
 }  // namespace
@@ -187,7 +199,9 @@ void Simulation::drain(uint32_t i) {
   SimNode& n = *nodes_[i];
   while (auto tx = n.node->poll_transmit()) {
     if (!n.alive) continue;
-    bytes_ += tx->bytes.size();
+    const size_t type = tx->bytes.size() > 1 && tx->bytes[1] < Traffic::kTypes ? tx->bytes[1] : 0;
+    ++traffic_.messages[type];
+    traffic_.bytes[type] += tx->bytes.size();
     uint32_t to = 0;
     if (!index_of(tx->to, to)) continue;
     const Delivery d = net_.send(now_, i, to, net_rng_);
@@ -378,7 +392,10 @@ bool Simulation::run_until(int64_t t) {
   while (!queue_.empty() && queue_.top().at <= stop) {
     const SimEvent e = queue_.pop();
     now_ = e.at;
-    if (measured_from_ == 0 && now_ >= formed_at_) measured_from_ = bytes_ + 1;
+    if (!formed_ && now_ >= formed_at_) {
+      formed_ = true;
+      traffic_at_formed_ = traffic_;
+    }
     ++events_;
     switch (e.kind) {
       case EventKind::kDeliver:
@@ -421,9 +438,18 @@ RunSummary Simulation::summary() const {
   s.join_dissemination = metrics_.join_dissemination(live);
   s.false_prunes = metrics_.false_prunes();
   const double measured = static_cast<double>(now_ - formed_at_) / 1e6;
-  if (measured_from_ > 0 && measured > 0 && live_count > 0) {
-    s.control_bytes_per_node_per_second = static_cast<double>(bytes_ - (measured_from_ - 1)) /
-                                          static_cast<double>(live_count) / measured;
+  if (formed_ && measured > 0 && live_count > 0) {
+    const double per = static_cast<double>(live_count) * measured;
+    for (size_t t = 0; t < Traffic::kTypes; ++t) {
+      s.type_messages_per_node_per_second[t] =
+          static_cast<double>(traffic_.messages[t] - traffic_at_formed_.messages[t]) / per;
+      s.type_bytes_per_node_per_second[t] =
+          static_cast<double>(traffic_.bytes[t] - traffic_at_formed_.bytes[t]) / per;
+    }
+    s.control_bytes_per_node_per_second =
+        static_cast<double>(traffic_.total_bytes() - traffic_at_formed_.total_bytes()) / per;
+    s.messages_per_node_per_second =
+        static_cast<double>(traffic_.total_messages() - traffic_at_formed_.total_messages()) / per;
   }
   s.digest = digest();
   return s;

@@ -5,6 +5,7 @@
 // (scenario, seed), and digest() fingerprints the end state to check exactly that.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -18,6 +19,16 @@
 
 namespace smeg::sim {
 
+// Messages and bytes handed to the network, by message type (index: the wire type byte; 0 holds
+// anything unrecognisable).
+struct Traffic {
+  static constexpr size_t kTypes = 8;
+  std::array<uint64_t, kTypes> messages{};
+  std::array<uint64_t, kTypes> bytes{};
+  uint64_t total_messages() const;
+  uint64_t total_bytes() const;
+};
+
 struct RunSummary {
   std::string name;
   uint64_t seed = 0;
@@ -28,6 +39,10 @@ struct RunSummary {
   SampleSummary join_dissemination;
   uint64_t false_prunes = 0;
   double control_bytes_per_node_per_second = 0;
+  double messages_per_node_per_second = 0;
+  // Steady traffic (from the end of formation), per type, per live node per second.
+  std::array<double, Traffic::kTypes> type_messages_per_node_per_second{};
+  std::array<double, Traffic::kTypes> type_bytes_per_node_per_second{};
   uint64_t digest = 0;
 };
 
@@ -96,8 +111,9 @@ class Simulation {
   std::vector<std::pair<PublicKey, uint32_t>> key_index_;  // sorted by key
   int64_t now_ = 0;
   uint64_t events_ = 0;
-  uint64_t bytes_ = 0;
-  uint64_t measured_from_ = 0;  // bytes are counted from the end of formation
+  Traffic traffic_;
+  Traffic traffic_at_formed_;  // traffic is measured from the end of formation
+  bool formed_ = false;
   int64_t formed_at_ = 0;
 };
 

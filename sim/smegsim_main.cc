@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/messages.h"
 #include "sim/engine.h"
 #include "sim/scenario.h"
 
@@ -137,6 +138,18 @@ void print_samples_json(const char* name, const SampleSummary& s) {
       name, s.count, s.p50, s.p99, s.max, s.unconverged);
 }
 
+// Per message type: {"sync": {"messages": m, "bytes": b}, ...} per live node per second.
+void print_traffic_json(const RunSummary& r) {
+  bool first = true;
+  for (size_t t = 0; t < Traffic::kTypes; ++t) {
+    if (r.type_messages_per_node_per_second[t] == 0) continue;
+    const char* name = t == 0 ? "unknown" : message_type_name(static_cast<MessageType>(t));
+    std::printf("%s\"%s\": {\"messages\": %.3f, \"bytes\": %.1f}", first ? "" : ", ", name,
+                r.type_messages_per_node_per_second[t], r.type_bytes_per_node_per_second[t]);
+    first = false;
+  }
+}
+
 // The expect: bounds that failed, as readable lines.
 std::vector<std::string> check_expectations(const Scenario& sc, const RunSummary& r) {
   std::vector<std::string> failed;
@@ -191,8 +204,13 @@ int run(const Args& a, const Scenario& sc) {
     print_samples_json("failure_convergence", r.failure_convergence);
     std::printf(", ");
     print_samples_json("join_dissemination", r.join_dissemination);
-    std::printf(", \"false_prunes\": %" PRIu64 ", \"control_bytes_per_node_per_second\": %.1f}\n",
-                r.false_prunes, r.control_bytes_per_node_per_second);
+    std::printf(", \"false_prunes\": %" PRIu64
+                ", \"control_bytes_per_node_per_second\": %.1f, "
+                "\"messages_per_node_per_second\": %.2f, \"traffic_by_type\": {",
+                r.false_prunes, r.control_bytes_per_node_per_second,
+                r.messages_per_node_per_second);
+    print_traffic_json(r);
+    std::printf("}}\n");
   } else {
     std::printf("%s  seed %" PRIu64 "  nodes %u  %.1f s simulated in %.2f s (%.1fx), %" PRIu64
                 " events (%.0f/s), peak RSS %.1f MB\n",
