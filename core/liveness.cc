@@ -299,10 +299,15 @@ size_t EpochWindow::max_alive() const {
 }
 
 LivenessView EpochWindow::view(bool with_previous) const {
+  return view_of(with_previous ? kSent : 1);
+}
+
+LivenessView EpochWindow::full_view() const { return view_of(kKept); }
+
+LivenessView EpochWindow::view_of(size_t epochs) const {
   LivenessView v;
   v.epoch = epoch_;
   v.leader = leader_;
-  const size_t epochs = with_previous ? kSent : 1;
   for (size_t back = 0; back < epochs && back < epoch_; ++back) {
     if (const EpochBits* e = find(epoch_ - back)) v.recent.push_back(*e);
   }

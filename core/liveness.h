@@ -97,12 +97,15 @@ class EpochWindow {
   bool seen_after(uint32_t slot, uint64_t epoch) const;
   // The current epoch and, with_previous, the one before it.
   LivenessView view(bool with_previous = true) const;
+  // Every epoch held (current first): merged into an empty window, it restores this one.
+  LivenessView full_view() const;
   // The most slots seen alive in one held epoch (about the number of live members).
   size_t max_alive() const;
 
  private:
   const EpochBits* find(uint64_t epoch) const;
   EpochBits* find(uint64_t epoch);
+  LivenessView view_of(size_t epochs) const;  // the newest `epochs` epochs held
 
   uint64_t epoch_ = 0;
   PublicKey leader_;

@@ -61,6 +61,17 @@ struct MeshStats {
   uint64_t leader_changes = 0;
 };
 
+// One node's mesh as it holds it: enough to resume taking part after a restart without a
+// new join (smegd persists it; the simulator restarts crashed nodes from it and builds large
+// meshes from one, see Mesh::resume).
+struct MeshImage {
+  std::string id;
+  MeshOptions options;
+  std::vector<RecordRef> records;     // sorted by key, one per key
+  std::vector<Tombstone> tombstones;  // sorted by key, one per key
+  LivenessView liveness;              // every epoch held
+};
+
 class Mesh {
  public:
   // A new mesh with this node as its only member (and leader, as a peer).
@@ -69,6 +80,15 @@ class Mesh {
   // A mesh to be joined through the member at `bootstrap`; sends the join request.
   static Mesh join(const MeshContext& ctx, Time now, std::string id, MeshOptions options,
                    Endpoint bootstrap);
+
+  // Resumes a mesh from an image, as a member (no join): our own record in it gives our slot,
+  // address and version; if our record is missing or differs from `image.options`, a newer
+  // version is published. Like a fresh joiner, the node judges nobody until it has seen
+  // `prune_epochs` epochs of its own; a stale image (others moved on, pruned or tombstoned
+  // us) is brought up to date by the usual anti-entropy and self-repair.
+  static Mesh resume(const MeshContext& ctx, Time now, Rng& rng, MeshImage image);
+  // This node's image of the mesh now.
+  MeshImage image() const;
 
   const std::string& id() const { return id_; }
   const Prefix& prefix() const { return prefix_; }

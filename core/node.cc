@@ -89,6 +89,23 @@ Status Node::join_mesh(Time now, const std::string& mesh_id, const MeshOptions& 
   return Status::ok();
 }
 
+Status Node::resume_mesh(Time now, Rng& rng, MeshImage image) {
+  if (Status s = params_.validate(); !s) return s;
+  if (Status s = validate_mesh_id(image.id); !s) return s;
+  if (Status s = image.options.validate(); !s) return s;
+  if (meshes_.count(image.id)) return Status::conflict("already in mesh " + image.id);
+  const std::string id = image.id;
+  meshes_.emplace(id, Mesh::resume(context(), now, rng, std::move(image)));
+  after_input(now, rng);
+  return Status::ok();
+}
+
+Result<MeshImage> Node::mesh_image(const std::string& mesh_id) const {
+  const Mesh* m = mesh(mesh_id);
+  if (!m) return Status::not_found("not in mesh " + mesh_id);
+  return m->image();
+}
+
 Status Node::leave_mesh(Time now, Rng& rng, const std::string& mesh_id) {
   Mesh* m = find(mesh_id);
   if (!m) return Status::not_found("not in mesh " + mesh_id);

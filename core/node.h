@@ -44,6 +44,11 @@ class Node {
   Status join_mesh(Time now, const std::string& mesh_id, const MeshOptions& options,
                    const Endpoint& bootstrap);
   Status leave_mesh(Time now, Rng& rng, const std::string& mesh_id);
+  // Takes part in a mesh again from an image saved earlier (mesh_image), without a join: after
+  // a restart with persisted state. Validates like create_mesh; see Mesh::resume.
+  Status resume_mesh(Time now, Rng& rng, MeshImage image);
+  // The image of one mesh as this node holds it now (to persist, or to resume from).
+  Result<MeshImage> mesh_image(const std::string& mesh_id) const;
   Status set_alias(Time now, Rng& rng, const std::string& mesh_id, const std::string& alias);
   Status set_description(Time now, Rng& rng, const std::string& mesh_id, const std::string& text);
   Status set_service(Time now, Rng& rng, const std::string& mesh_id, const std::string& name,

@@ -31,6 +31,17 @@ void Cluster::restart_wiped(size_t i) {
   arm(i);
 }
 
+void Cluster::restart_kept(size_t i) {
+  Member& m = *nodes_[i];
+  std::vector<MeshImage> images;
+  for (const auto& id : m.node->mesh_ids()) images.push_back(*m.node->mesh_image(id));
+  m.node = std::make_unique<Node>(m.keys, opt_.params, &pool_);
+  m.alive = true;
+  for (auto& image : images) (void)m.node->resume_mesh(now_, m.rng, std::move(image));
+  drain(i);
+  arm(i);
+}
+
 void Cluster::arm(size_t i) {
   const uint64_t gen = ++timer_gen_[i];
   if (!nodes_[i]->alive) return;

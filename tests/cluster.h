@@ -42,6 +42,9 @@ class Cluster {
   // Replaces node i with a fresh core holding the same key pair (a restart that lost all
   // state); it is alive again and in no mesh.
   void restart_wiped(size_t i);
+  // Replaces node i with a fresh core holding the same key pair that resumes every mesh of the
+  // old one from its image (a restart with persisted state); it is alive again.
+  void restart_kept(size_t i);
   // Messages from a node in group g to a node in another group are dropped while set.
   void partition(std::vector<int> group_of) { group_ = std::move(group_of); }
   void heal() { group_.clear(); }

@@ -6,72 +6,10 @@
 #include <set>
 
 #include "tests/cluster.h"
+#include "tests/formation.h"
 
 namespace smeg::testing {
 namespace {
-
-using std::chrono::milliseconds;
-using std::chrono::seconds;
-
-Params fast_params() {
-  Params p;
-  p.heartbeat_interval = seconds(1);
-  p.sync_interval = milliseconds(200);
-  p.pull_interval = seconds(5);
-  p.branch = 3;
-  p.infection_count = 3;
-  p.cluster_size = 16;
-  p.inter_cluster_chance = 0.15;
-  return p;
-}
-
-Cluster::Options cluster_options(uint64_t seed, double loss = 0.0) {
-  Cluster::Options o;
-  o.seed = seed;
-  o.loss = loss;
-  o.params = fast_params();
-  return o;
-}
-
-// Node `first` creates `mesh`; every node in `joiners` joins through a node already in it.
-void form(Cluster& c, const std::string& mesh, size_t first, const std::vector<size_t>& joiners,
-          Role joiner_role = Role::kPeer) {
-  if (!c.node(first).mesh(mesh)) {
-    ASSERT_TRUE(c.node(first).create_mesh(c.now(), c.rng(first), mesh, c.options(first)));
-  }
-  std::vector<size_t> in{first};
-  for (size_t j : joiners) {
-    const size_t via = in[c.rng(j).uniform(in.size())];
-    ASSERT_TRUE(c.node(j).join_mesh(c.now(), mesh, c.options(j, joiner_role), c.control(via)));
-    c.run_for(milliseconds(20));
-    if (joiner_role == Role::kPeer) in.push_back(j);
-  }
-}
-
-std::vector<size_t> range(size_t a, size_t b) {
-  std::vector<size_t> v;
-  for (size_t i = a; i < b; ++i) v.push_back(i);
-  return v;
-}
-
-size_t lowest_key(Cluster& c, const std::vector<size_t>& among) {
-  return *std::min_element(among.begin(), among.end(), [&](size_t a, size_t b) {
-    return c.node(a).public_key() < c.node(b).public_key();
-  });
-}
-
-// Counts MemberRemoved events, at any node, about the nodes in `about`.
-size_t removals_about(Cluster& c, const std::set<size_t>& about) {
-  std::set<PublicKey> keys;
-  for (size_t i : about) keys.insert(c.node(i).public_key());
-  size_t n = 0;
-  for (size_t i = 0; i < c.size(); ++i) {
-    for (const auto& e : c.events(i)) {
-      if (e.type == EventType::kMemberRemoved && keys.count(e.node)) ++n;
-    }
-  }
-  return n;
-}
 
 TEST(MeshIntegration, SixtyPeersJoinAndConverge) {
   Cluster c(cluster_options(11));
