@@ -154,7 +154,11 @@ std::vector<const NodeRecord*> Mesh::pick_targets(Rng& rng) {
   }
   // The window: cluster_size peers around our position in key order.
   const size_t w = std::min<size_t>(std::max<size_t>(ctx_.params->cluster_size, branch), n);
-  const auto pos = static_cast<size_t>(live_peer_at(ctx_.keys->public_key) - live_peers_.begin());
+  if (self_pos_generation_ != view_generation_) {
+    self_pos_ = static_cast<size_t>(live_peer_at(ctx_.keys->public_key) - live_peers_.begin());
+    self_pos_generation_ = view_generation_;
+  }
+  const size_t pos = self_pos_;
   const size_t start = (pos + n - w / 2) % n;
   while (out.size() < branch) {
     const NodeRecord* r = live_peers_[(start + rng.uniform(w)) % n].get();

@@ -218,7 +218,11 @@ class Mesh {
   uint32_t own_old_slot_ = RecordLimits::kNoSlot;  // after a move, marked until the epoch below
   uint64_t own_old_slot_until_ = 0;
   PublicKey own_attached_;        // clients: the peer we attach to, as published
-  uint64_t view_generation_ = 0;  // bumped whenever live_peers_ is rebuilt
+  uint64_t view_generation_ = 0;  // bumped whenever live_peers_ changes
+  // Where we would sit in live_peers_, as of view generation self_pos_generation_ (gossip
+  // windows are centred on it; a binary search per round costs a cache miss per step).
+  size_t self_pos_ = 0;
+  uint64_t self_pos_generation_ = ~uint64_t{0};
   uint64_t attachment_checked_ = ~uint64_t{0};
   // Clients: re-choose our peer when the view changed, and publish the choice.
   void update_attachment();

@@ -86,9 +86,14 @@ void Mesh::judge(Time now) {
   std::vector<RecordRef> silent;  // suspected for other reasons and still without life
   std::vector<PublicKey> back;
   const Bitmap recent = window_.recent_union(n);
+  // Records and suspicions are both sorted by key: walk them together, no lookup per member.
+  auto next_suspect = suspected_.begin();
   for (const auto& r : state_.records()) {
+    while (next_suspect != suspected_.end() && next_suspect->first < r->key) ++next_suspect;
+    const auto s = next_suspect != suspected_.end() && next_suspect->first == r->key
+                       ? next_suspect
+                       : suspected_.end();
     if (is_self(r->key)) continue;
-    auto s = suspected_.find(r->key);
     if (r->slot == RecordLimits::kNoSlot) {
       // A joiner between its join request and its first slot: it has no bits to show yet,
       // and it may still be retrying its join. Give it the whole join timeout plus as many
@@ -160,7 +165,7 @@ void Mesh::check_own_slot(Time now, Rng& rng) {
   if (own_slot_ == RecordLimits::kNoSlot || joining_) return;
   const PublicKey& self = ctx_.keys->public_key;
   for (const auto& r : state_.records()) {
-    if (r->key < self && r->slot == own_slot_ && is_live(r->key)) {
+    if (r->slot == own_slot_ && r->key < self && is_live(r->key)) {
       // Two members share a slot: the lower key keeps it, we move (deterministic winner).
       // Keep marking the old slot too while our new record spreads: a node that still
       // holds the old one must keep seeing us alive.

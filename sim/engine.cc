@@ -105,8 +105,8 @@ MeshOptions Simulation::options_for(uint32_t i) const {
 }
 
 void Simulation::build() {
-  // Formation plan: every mesh's first peer creates it; everyone else starts one step apart and
-  // joins through a random peer that started before it.
+  // The plan: every mesh's peers (the first `exits` of them advertise ::/0), then its clients,
+  // then the bridge nodes; indices are fixed for the whole run.
   std::vector<uint32_t> order;
   for (const MeshSpec& m : scenario_.meshes) {
     for (uint32_t p = 0; p < m.peers; ++p)
@@ -130,29 +130,106 @@ void Simulation::build() {
   std::sort(key_index_.begin(), key_index_.end());
   net_ = Network(scenario_.network, static_cast<uint32_t>(nodes_.size()));
   metrics_ = Metrics(static_cast<uint32_t>(nodes_.size()));
-  // Creators first (at t = 0), then the others in plan order.
-  std::vector<bool> creator(nodes_.size(), false);
-  {
+  const int64_t h = scenario_.params.heartbeat_interval.count();
+  if (scenario_.formation == Formation::kImage) {
+    build_images(order);
+    for (uint32_t i : order) queue_.push(0, EventKind::kStart, i, kStartResume);
+    pending_resumes_ = order.size();
+    // Resumed nodes judge nobody for prune_epochs epochs: the steady state starts after that.
+    formed_at_ = static_cast<int64_t>(scenario_.params.prune_epochs) * h;
+  } else {
+    // Creators first (at t = 0), then the others in plan order, one step apart, each joining
+    // through a random peer that started before it.
+    std::vector<bool> creator(nodes_.size(), false);
     size_t at = 0;
     for (const MeshSpec& m : scenario_.meshes) {
       creator[at] = true;
       at += m.peers + m.clients;
     }
+    int64_t t = 0;
+    for (uint32_t i : order) {
+      if (creator[i]) queue_.push(0, EventKind::kStart, i, kStartCreate);
+    }
+    for (uint32_t i : order) {
+      if (creator[i]) continue;
+      t += kFormationStep;
+      queue_.push(t, EventKind::kStart, i, kStartJoin);
+    }
+    // Formation is over once everyone has started and a few heartbeats have passed.
+    formed_at_ = t + 3 * h;
   }
-  int64_t t = 0;
-  for (uint32_t i : order) {
-    if (creator[i]) queue_.push(0, EventKind::kStart, i, 1);
-  }
-  for (uint32_t i : order) {
-    if (creator[i]) continue;
-    t += kFormationStep;
-    queue_.push(t, EventKind::kStart, i, 0);
-  }
-  // Formation is over once everyone has started and a few heartbeats have passed.
-  formed_at_ = t + 3 * scenario_.params.heartbeat_interval.count();
   for (size_t f = 0; f < scenario_.faults.size(); ++f) {
     queue_.push(scenario_.faults[f].at.count(), EventKind::kFault, 0, static_cast<uint32_t>(f));
   }
+}
+
+void Simulation::build_images(const std::vector<uint32_t>& order) {
+  for (const MeshSpec& spec : scenario_.meshes) {
+    std::vector<uint32_t> members;
+    std::vector<PublicKey> keys;
+    std::vector<PublicKey> peers;
+    for (uint32_t i : order) {
+      const SimNode& n = *nodes_[i];
+      if (std::find(n.meshes.begin(), n.meshes.end(), spec.id) == n.meshes.end()) continue;
+      members.push_back(i);
+      keys.push_back(n.keys.public_key);
+      if (n.role == Role::kPeer) peers.push_back(n.keys.public_key);
+    }
+    const Prefix prefix = mesh_prefix(spec.id);
+    const auto addresses = resolve_addresses(prefix, keys);
+    MeshImage image;
+    image.id = spec.id;
+    EpochWindow window;
+    window.advance(1, peers.empty() ? PublicKey{} : *std::min_element(peers.begin(), peers.end()));
+    for (size_t slot = 0; slot < members.size(); ++slot) {
+      const uint32_t i = members[slot];
+      const SimNode& n = *nodes_[i];
+      const MeshOptions o = options_for(i);
+      NodeRecord r;
+      r.key = n.keys.public_key;
+      r.version = 1;
+      r.role = n.role;
+      r.slot = static_cast<uint32_t>(slot);
+      r.joined_epoch = 1;
+      while (overlay_address(prefix, r.key, r.address_attempt) != addresses.at(r.key))
+        ++r.address_attempt;
+      r.control = o.control;
+      r.wg_endpoint = o.wg_endpoint;
+      r.keepalive = o.keepalive;
+      if (n.exit) r.routes.push_back(Route{Prefix::default_route_v6(), {}});
+      if (n.role == Role::kClient) {
+        // The peer the client would choose itself (the rendezvous of client_attach_score).
+        uint64_t best = 0;
+        for (const PublicKey& p : peers) {
+          const uint64_t score = client_attach_score(r.key, p);
+          if (r.attached_to.is_zero() || score > best || (score == best && p < r.attached_to)) {
+            r.attached_to = p;
+            best = score;
+          }
+        }
+      }
+      image.records.push_back(pool_.intern(std::move(r)));
+      window.mark(1, static_cast<uint32_t>(slot));
+    }
+    std::sort(image.records.begin(), image.records.end(),
+              [](const RecordRef& a, const RecordRef& b) { return a->key < b->key; });
+    image.liveness = window.full_view();
+    images_.push_back(std::move(image));
+  }
+}
+
+void Simulation::resume_meshes(uint32_t i) {
+  SimNode& n = *nodes_[i];
+  for (const std::string& id : n.meshes) {
+    for (const MeshImage& image : images_) {
+      if (image.id != id) continue;
+      MeshImage mine = image;
+      mine.options = options_for(i);
+      (void)n.node->resume_mesh(Time(now_), n.rng, std::move(mine));
+    }
+  }
+  // The images hold a reference to every record: let them go once everyone has started.
+  if (--pending_resumes_ == 0) images_.clear();
 }
 
 void Simulation::join_meshes(uint32_t i) {
@@ -172,12 +249,14 @@ void Simulation::join_meshes(uint32_t i) {
   }
 }
 
-void Simulation::start_node(uint32_t i, bool creator) {
+void Simulation::start_node(uint32_t i, uint32_t how) {
   SimNode& n = *nodes_[i];
   n.started = true;
   n.alive = true;
-  if (creator) {
+  if (how == kStartCreate) {
     (void)n.node->create_mesh(Time(now_), n.rng, n.meshes.front(), options_for(i));
+  } else if (how == kStartResume) {
+    resume_meshes(i);
   } else {
     join_meshes(i);
   }
@@ -326,10 +405,18 @@ void Simulation::run_fault(const SimEvent& e) {
       metrics_.restarted(x, now_);
       n.alive = true;
       n.armed_at = INT64_MAX;
-      if (r->wipe) {
-        n.node = std::make_unique<Node>(n.keys, scenario_.params, &pool_);
-        join_meshes(x);
+      // A restart is a new process: timers, pending pushes and everything in flight are gone.
+      // With kept state it resumes its meshes from what it held when it crashed (as smegd
+      // does from its state directory); wiped, it joins again like a new node.
+      std::vector<MeshImage> images;
+      if (!r->wipe) {
+        for (const std::string& id : n.node->mesh_ids()) images.push_back(*n.node->mesh_image(id));
       }
+      n.node = std::make_unique<Node>(n.keys, scenario_.params, &pool_);
+      for (MeshImage& image : images) {
+        (void)n.node->resume_mesh(Time(now_), n.rng, std::move(image));
+      }
+      if (r->wipe) join_meshes(x);
       drain(x);
       arm(x);
     }
@@ -360,7 +447,7 @@ void Simulation::run_fault(const SimEvent& e) {
     for (uint32_t k = 0; k < j->count && next_spare_ < spare_.size(); ++k) {
       const uint32_t x = spare_[next_spare_++];
       metrics_.joining(x, now_);
-      start_node(x, false);
+      start_node(x, kStartJoin);
     }
   } else if (const auto* l = std::get_if<LeaveFault>(&f.action)) {
     std::vector<uint32_t> members;
@@ -408,7 +495,7 @@ bool Simulation::run_until(int64_t t) {
         run_fault(e);
         break;
       case EventKind::kStart:
-        start_node(e.node, e.payload == 1);
+        start_node(e.node, e.payload);
         break;
     }
   }

@@ -81,7 +81,14 @@ class Simulation {
   bool index_of(const Endpoint& e, uint32_t& i) const;
   bool index_of_key(const PublicKey& key, uint32_t& i) const;
   MeshOptions options_for(uint32_t i) const;
-  void start_node(uint32_t i, bool creator);
+  // How a kStart event starts its node (the event's payload).
+  static constexpr uint32_t kStartJoin = 0;
+  static constexpr uint32_t kStartCreate = 1;
+  static constexpr uint32_t kStartResume = 2;
+  void start_node(uint32_t i, uint32_t how);
+  // Formation::kImage: one image per scenario mesh, every planned member alive in epoch 1.
+  void build_images(const std::vector<uint32_t>& order);
+  void resume_meshes(uint32_t i);
   void join_meshes(uint32_t i);
 
   void deliver(const SimEvent& e);
@@ -105,6 +112,8 @@ class Simulation {
   std::vector<std::unique_ptr<SimNode>> nodes_;
   std::vector<Message> messages_;
   std::vector<uint32_t> free_messages_;
+  std::vector<MeshImage> images_;  // per scenario mesh, until every planned node started
+  size_t pending_resumes_ = 0;
   std::vector<uint32_t> spare_;  // nodes created for join faults, started in order
   size_t next_spare_ = 0;
   std::vector<uint32_t> crashed_;  // in crash order (restart picks among those still down)

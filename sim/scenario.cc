@@ -171,9 +171,9 @@ class Parser {
 
 Status Parser::parse(const Node& root, Scenario& sc) {
   if (!root.IsMap()) return fail(root, "scenario", "must be a mapping of keys");
-  SCEN_TRY(check_map(
-      root, "",
-      {"name", "seed", "duration", "network", "params", "meshes", "bridges", "faults", "expect"}));
+  SCEN_TRY(check_map(root, "",
+                     {"name", "seed", "duration", "formation", "network", "params", "meshes",
+                      "bridges", "faults", "expect"}));
   SCEN_TRY(require(root, "", {"name", "duration", "meshes"}));
   SCEN_TRY(read_string(root["name"], "name", sc.name));
   if (sc.name.empty()) return fail(root["name"], "name", "must not be empty");
@@ -181,6 +181,17 @@ Status Parser::parse(const Node& root, Scenario& sc) {
     SCEN_TRY(read_uint(root["seed"], "seed", std::numeric_limits<uint64_t>::max(), sc.seed));
   }
   SCEN_TRY(read_duration(root["duration"], "duration", sc.duration, true));
+  if (const Node f = root["formation"]) {
+    std::string mode;
+    SCEN_TRY(read_string(f, "formation", mode));
+    if (mode == "image") {
+      sc.formation = Formation::kImage;
+    } else if (mode == "joins") {
+      sc.formation = Formation::kJoins;
+    } else {
+      return fail(f, "formation", "must be 'image' or 'joins', not '" + mode + "'");
+    }
+  }
   if (root["network"]) SCEN_TRY(parse_network(root["network"], sc.network));
   if (root["params"]) SCEN_TRY(parse_params(root["params"], sc.params));
   SCEN_TRY(parse_meshes(root["meshes"], sc.meshes));

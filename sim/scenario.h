@@ -107,10 +107,22 @@ struct Expectations {
   std::optional<double> control_bytes_per_node_per_second;
 };
 
+// How the meshes come to be at the start of a run.
+enum class Formation {
+  // Every node resumes at t = 0 from one image of its formed mesh (Node::resume_mesh): each
+  // member's record with its slot, and one epoch in which everyone was alive. Costs O(members)
+  // per node instead of a snapshot transfer per joiner; joins are measured with join faults.
+  kImage,
+  // The first peer of each mesh creates it; everyone else joins through a random started peer,
+  // one every millisecond, as real nodes would.
+  kJoins,
+};
+
 struct Scenario {
   std::string name;
   uint64_t seed = 1;
   Duration duration{0};
+  Formation formation = Formation::kImage;
   NetworkModel network;
   Params params;
   std::vector<MeshSpec> meshes;

@@ -263,6 +263,8 @@ std::vector<BadCase> bad_cases() {
        "t.yaml:6: expect.false_prunes:", "negative"},
       {"negative bytes bound", base_plus("expect: {control_bytes_per_node_per_second: -1}\n"),
        "t.yaml:6: expect.control_bytes_per_node_per_second:", "negative"},
+      {"unknown formation", base_plus("formation: gossip\n"),
+       "t.yaml:6: formation:", "'image' or 'joins'"},
       {"empty document", "", "t.yaml:1: scenario:", "mapping"},
       {"document is a list", "- a\n- b\n", "t.yaml:1: scenario:", "mapping"},
       {"syntax error", "name: t\nduration: 1s\nbad: x: y\n", "t.yaml:3: yaml:", "illegal"},
