@@ -297,6 +297,10 @@ void Simulation::drain(uint32_t i) {
     for (int c = 0; c < d.copies; ++c) queue_.push(d.at[c], EventKind::kDeliver, to, slot);
   }
   while (auto ev = n.node->poll_event()) {
+    if (ev->type == EventType::kLeaderChanged || ev->type == EventType::kRoutesChanged) {
+      if (formed_) ++(ev->type == EventType::kLeaderChanged ? leader_changes_ : route_changes_);
+      continue;
+    }
     if (ev->type != EventType::kMemberAdded && ev->type != EventType::kMemberRemoved) continue;
     uint32_t x = 0;
     if (!index_of_key(ev->node, x)) continue;
@@ -364,6 +368,15 @@ uint32_t Simulation::current_leader() const {
   return 0;
 }
 
+PublicKey Simulation::exit_of(uint32_t y) const {
+  if (!nodes_[y]->alive) return PublicKey{};
+  const Prefix def = Prefix::default_route_v6();
+  for (const RouteChoice& c : nodes_[y]->node->route_choices()) {
+    if (c.prefix == def) return c.via;
+  }
+  return PublicKey{};
+}
+
 void Simulation::crash(uint32_t x) {
   SimNode& n = *nodes_[x];
   if (!n.alive) return;
@@ -377,6 +390,11 @@ void Simulation::crash(uint32_t x) {
     }
   }
   metrics_.crashed(x, now_, std::move(views));
+  if (n.exit) {
+    std::vector<PublicKey> before(nodes_.size());
+    for (uint32_t y = 0; y < nodes_.size(); ++y) before[y] = y == x ? PublicKey{} : exit_of(y);
+    exit_moves_.crashed(n.keys.public_key, std::move(before));
+  }
   n.alive = false;
   crashed_.push_back(x);
 }
@@ -387,6 +405,12 @@ void Simulation::run_fault(const SimEvent& e) {
   if (const auto* c = std::get_if<CrashFault>(&f.action)) {
     if (c->target == CrashFault::Target::kLeader) {
       crash(current_leader());
+    } else if (c->target == CrashFault::Target::kExit) {
+      std::vector<uint32_t> exits;
+      for (uint32_t i = 0; i < nodes_.size(); ++i) {
+        if (nodes_[i]->alive && nodes_[i]->exit) exits.push_back(i);
+      }
+      if (!exits.empty()) crash(exits[rng_.uniform(exits.size())]);
     } else {
       for (uint32_t x : pick_live(c->fraction, c->count)) crash(x);
     }
@@ -538,6 +562,15 @@ RunSummary Simulation::summary() const {
     s.messages_per_node_per_second =
         static_cast<double>(traffic_.total_messages() - traffic_at_formed_.total_messages()) / per;
   }
+  if (live_count > 0) {
+    s.leader_changes_per_node =
+        static_cast<double>(leader_changes_) / static_cast<double>(live_count);
+    s.route_changes_per_node =
+        static_cast<double>(route_changes_) / static_cast<double>(live_count);
+  }
+  std::vector<PublicKey> exits_now(nodes_.size());
+  for (uint32_t y = 0; y < nodes_.size(); ++y) exits_now[y] = exit_of(y);
+  s.exits = exit_moves_.summarize(exits_now);
   s.digest = digest();
   return s;
 }

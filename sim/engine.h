@@ -13,6 +13,7 @@
 
 #include "core/node.h"
 #include "sim/event_queue.h"
+#include "sim/exits.h"
 #include "sim/metrics.h"
 #include "sim/network.h"
 #include "sim/scenario.h"
@@ -44,6 +45,10 @@ struct RunSummary {
   std::array<double, Traffic::kTypes> type_messages_per_node_per_second{};
   std::array<double, Traffic::kTypes> type_bytes_per_node_per_second{};
   uint64_t digest = 0;
+  // Per live node, from the end of formation: leader changes and route changes it saw.
+  double leader_changes_per_node = 0;
+  double route_changes_per_node = 0;
+  ExitMoves exits;
 };
 
 class Simulation {
@@ -100,6 +105,8 @@ class Simulation {
   void crash(uint32_t i);
   std::vector<uint32_t> pick_live(double fraction, uint32_t count);
   uint32_t current_leader() const;
+  // Node y's exit for ::/0 (zero key: none, or y is down).
+  PublicKey exit_of(uint32_t y) const;
 
   Scenario scenario_;
   uint64_t seed_;
@@ -107,6 +114,9 @@ class Simulation {
   Rng net_rng_;
   Network net_;
   Metrics metrics_;
+  ExitTracker exit_moves_;
+  uint64_t leader_changes_ = 0;  // seen by any node after formation
+  uint64_t route_changes_ = 0;
   EventQueue queue_;
   RecordPool pool_;
   std::vector<std::unique_ptr<SimNode>> nodes_;

@@ -346,13 +346,15 @@ Status Parser::parse_fault(const Node& n, const std::string& kind, const std::st
                            FaultAction& out) const {
   if (kind == "crash") {
     SCEN_TRY(check_map(n, key, {"who", "fraction", "count"}));
-    if (n.size() != 1) return fail(n, key, "needs exactly one of who: leader, fraction, count");
+    if (n.size() != 1) {
+      return fail(n, key, "needs exactly one of who: leader|exit, fraction, count");
+    }
     CrashFault c;
     if (const Node who = n["who"]) {
-      if (!who.IsScalar() || who.Scalar() != "leader") {
-        return fail(who, child(key, "who"), "must be 'leader'");
+      if (!who.IsScalar() || (who.Scalar() != "leader" && who.Scalar() != "exit")) {
+        return fail(who, child(key, "who"), "must be 'leader' or 'exit'");
       }
-      c.target = CrashFault::Target::kLeader;
+      c.target = who.Scalar() == "leader" ? CrashFault::Target::kLeader : CrashFault::Target::kExit;
     } else if (n["fraction"]) {
       c.target = CrashFault::Target::kFraction;
       SCEN_TRY(read_fraction(n["fraction"], child(key, "fraction"), c.fraction));

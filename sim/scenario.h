@@ -45,8 +45,10 @@ struct BridgeSpec {
 // ---- Faults: one struct per kind, keyed in YAML by the kind's name. ----
 
 struct CrashFault {
-  enum class Target { kLeader, kFraction, kCount };
-  Target target = Target::kLeader;  // which one of `who: leader`, `fraction`, `count` was given
+  // `who: leader` (of the first mesh), `who: exit` (a random live node advertising ::/0),
+  // `fraction` or `count` of the live nodes.
+  enum class Target { kLeader, kExit, kFraction, kCount };
+  Target target = Target::kLeader;
   double fraction = 0.0;
   uint32_t count = 0;
 };

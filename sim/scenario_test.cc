@@ -263,6 +263,8 @@ std::vector<BadCase> bad_cases() {
        "t.yaml:6: expect.false_prunes:", "negative"},
       {"negative bytes bound", base_plus("expect: {control_bytes_per_node_per_second: -1}\n"),
        "t.yaml:6: expect.control_bytes_per_node_per_second:", "negative"},
+      {"crash who", base_plus("faults: [{at: 1s, crash: {who: everyone}}]\n"),
+       "t.yaml:6: faults[0].crash.who:", "'leader' or 'exit'"},
       {"unknown formation", base_plus("formation: gossip\n"),
        "t.yaml:6: formation:", "'image' or 'joins'"},
       {"empty document", "", "t.yaml:1: scenario:", "mapping"},

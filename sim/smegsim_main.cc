@@ -210,7 +210,13 @@ int run(const Args& a, const Scenario& sc) {
                 r.false_prunes, r.control_bytes_per_node_per_second,
                 r.messages_per_node_per_second);
     print_traffic_json(r);
-    std::printf("}}\n");
+    std::printf(
+        "}, \"leader_changes_per_node\": %.3f, \"route_changes_per_node\": %.3f, "
+        "\"exits\": {\"exit_crashes\": %zu, \"choosers\": %zu, \"had_crashed\": %zu, "
+        "\"moved\": %zu, "
+        "\"moved_fraction\": %.4f, \"needless\": %zu}}\n",
+        r.leader_changes_per_node, r.route_changes_per_node, r.exits.exit_crashes, r.exits.choosers,
+        r.exits.had_crashed, r.exits.moved, r.exits.moved_fraction(), r.exits.needless);
   } else {
     std::printf("%s  seed %" PRIu64 "  nodes %u  %.1f s simulated in %.2f s (%.1fx), %" PRIu64
                 " events (%.0f/s), peak RSS %.1f MB\n",
@@ -226,6 +232,13 @@ int run(const Args& a, const Scenario& sc) {
         "unconverged\n",
         r.join_dissemination.count, r.join_dissemination.p50, r.join_dissemination.p99,
         r.join_dissemination.max, r.join_dissemination.unconverged);
+    if (r.exits.exit_crashes > 0) {
+      std::printf(
+          "exits: %zu crashed; %zu of %zu nodes moved (%.1f%%): %zu had chosen a crashed exit, "
+          "%zu moved needlessly\n",
+          r.exits.exit_crashes, r.exits.moved, r.exits.choosers, 100.0 * r.exits.moved_fraction(),
+          r.exits.had_crashed, r.exits.needless);
+    }
     std::printf("false prunes: %" PRIu64 "; control traffic %.0f B/s per node; digest %016" PRIx64
                 "\n",
                 r.false_prunes, r.control_bytes_per_node_per_second, r.digest);
