@@ -508,6 +508,7 @@ bool Simulation::run_until(int64_t t) {
       traffic_at_formed_ = traffic_;
     }
     ++events_;
+    pending_sum_ += queue_.size();
     switch (e.kind) {
       case EventKind::kDeliver:
         deliver(e);

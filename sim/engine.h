@@ -68,6 +68,10 @@ class Simulation {
 
   int64_t now() const { return now_; }
   uint64_t events() const { return events_; }
+  // The mean number of pending events over the run (the heap's working size).
+  double mean_pending() const {
+    return events_ ? static_cast<double>(pending_sum_) / static_cast<double>(events_) : 0;
+  }
   uint32_t node_count() const { return static_cast<uint32_t>(nodes_.size()); }
   const Node& node(uint32_t i) const;
   bool alive(uint32_t i) const;
@@ -130,6 +134,7 @@ class Simulation {
   std::vector<std::pair<PublicKey, uint32_t>> key_index_;  // sorted by key
   int64_t now_ = 0;
   uint64_t events_ = 0;
+  uint64_t pending_sum_ = 0;  // queue sizes summed over events, for mean_pending()
   Traffic traffic_;
   Traffic traffic_at_formed_;  // traffic is measured from the end of formation
   bool formed_ = false;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/messages.h"
+#include "sim/bare_heap.h"
 #include "sim/engine.h"
 #include "sim/scenario.h"
 
@@ -193,6 +194,10 @@ int run(const Args& a, const Scenario& sc) {
       run_with_progress(sim, static_cast<double>(sc.duration.count()) / 1e6, a.quiet, wall);
   const double speedup = wall > 0 ? r.sim_seconds / wall : 0;
   const double eps = wall > 0 ? static_cast<double>(r.events) / wall : 0;
+  // The bare heap at the run's mean queue size, timed now, in this process.
+  const double heap_eps =
+      bare_heap_events_per_second(static_cast<size_t>(sim.mean_pending()), 2'000'000);
+  const double heap_ratio = heap_eps > 0 ? eps / heap_eps : 0;
   if (a.json) {
     std::printf("{\"name\": \"%s\", \"seed\": %" PRIu64
                 ", \"nodes\": %u, \"sim_seconds\": %.3f, "
@@ -211,7 +216,11 @@ int run(const Args& a, const Scenario& sc) {
                 r.messages_per_node_per_second);
     print_traffic_json(r);
     std::printf(
-        "}, \"leader_changes_per_node\": %.3f, \"route_changes_per_node\": %.3f, "
+        "}, \"mean_pending_events\": %.0f, \"bare_heap_events_per_second\": %.0f, "
+        "\"heap_ratio\": %.4f",
+        sim.mean_pending(), heap_eps, heap_ratio);
+    std::printf(
+        ", \"leader_changes_per_node\": %.3f, \"route_changes_per_node\": %.3f, "
         "\"exits\": {\"exit_crashes\": %zu, \"choosers\": %zu, \"had_crashed\": %zu, "
         "\"moved\": %zu, "
         "\"moved_fraction\": %.4f, \"needless\": %zu}}\n",
@@ -222,6 +231,10 @@ int run(const Args& a, const Scenario& sc) {
                 " events (%.0f/s), peak RSS %.1f MB\n",
                 r.name.c_str(), r.seed, r.nodes, r.sim_seconds, wall, speedup, r.events, eps,
                 static_cast<double>(peak_rss_bytes()) / 1e6);
+    std::printf(
+        "event heap: %.0f pending on average; the bare heap does %.0f events/s there, "
+        "the run did %.1f%% of that\n",
+        sim.mean_pending(), heap_eps, 100.0 * heap_ratio);
     std::printf(
         "failure convergence: %zu samples, p50 %.3f s, p99 %.3f s, max %.3f s, %zu "
         "unconverged\n",
