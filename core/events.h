@@ -22,7 +22,7 @@ struct Transmit {
 
 enum class EventType : uint8_t {
   kMemberAdded,      // node entered this node's view (and desired config) of the mesh
-  kMemberRemoved,    // node left it (see RemovalReason)
+  kMemberRemoved,    // node left it (see RemovalReason; value: the tombstone's version)
   kLeaderChanged,    // node is the new leader in this node's view
   kEpochStarted,     // this node started heartbeat epoch `value` as leader
   kRoutesChanged,    // the routes selected in the mesh changed

@@ -138,10 +138,20 @@ std::vector<const NodeRecord*> Mesh::pick_targets(Rng& rng) {
   refresh();
   std::vector<const NodeRecord*> out;
   if (options_.role == Role::kClient) {
-    if (const NodeRecord* self = self_record()) {
-      if (auto p = client_peer(*self)) {
-        if (const NodeRecord* r = state_.find(*p)) out.push_back(r);
-      }
+    const NodeRecord* self = self_record();
+    const auto peer = self ? client_peer(*self) : std::nullopt;
+    if (peer) {
+      if (const NodeRecord* r = state_.find(*peer)) out.push_back(r);
+    }
+    // Also one other live peer, a different one each round: our liveness bits must not depend
+    // on one peer, or its crash takes the bits of the current epoch along and everyone prunes
+    // us before we notice. Starved of epochs (our peer is likely gone), `branch` others.
+    const size_t base = out.size();
+    const size_t others = live_peers_.size() - std::min(base, live_peers_.size());
+    const size_t k = std::min<size_t>(client_starved_ ? ctx_.params->branch : 1, others);
+    while (out.size() < base + k) {
+      const NodeRecord* r = live_peers_[rng.uniform(live_peers_.size())].get();
+      if (std::find(out.begin(), out.end(), r) == out.end()) out.push_back(r);
     }
     return out;
   }
@@ -441,7 +451,9 @@ void Mesh::merge_tombstone(Time now, const Tombstone& t, bool spread) {
     grace_.erase(t.key);
     view_erase(t.key);
     routes_dirty_ = true;
-    if (!was_suspected) emit(now, EventType::kMemberRemoved, t.key, RemovalReason::kTombstone);
+    if (!was_suspected) {
+      emit(now, EventType::kMemberRemoved, t.key, RemovalReason::kTombstone, t.version);
+    }
   }
 }
 
@@ -456,6 +468,13 @@ void Mesh::merge_liveness(Time now, Rng& rng, const LivenessView& v) {
     // further): our bitmaps say nothing about the epochs we missed, so judge nobody until we
     // hold a full history again.
     grace_all_until_ = std::max(grace_all_until_, window_.epoch() + ctx_.params->prune_epochs - 1);
+    // Nor does anyone else hold our bits for them: if our record no longer protects us as a
+    // newcomer, re-announce it as joined now, or the others (who may just have re-added us,
+    // e.g. after our restart or the partition healed) judge us dead before our bits spread.
+    if (!joining_ && !left_ && own_joined_epoch_ + ctx_.params->prune_epochs <= window_.epoch()) {
+      own_joined_epoch_ = window_.epoch();
+      publish();
+    }
   }
   on_new_epoch(now, rng, false, previous, previous_leader);
 }

@@ -245,6 +245,7 @@ class Mesh {
 
   // Liveness.
   Time epoch_learned_at_{0};
+  bool client_starved_ = false;  // clients: no epoch for 1.5 H; sync with more peers
   struct Suspicion {
     uint64_t version = 0;  // the record version we judged dead
     uint64_t epoch = 0;    // the epoch we judged in: only later bits prove it alive

@@ -43,6 +43,7 @@ void Mesh::start_epoch(Time now, Rng& rng) {
 void Mesh::on_new_epoch(Time now, Rng& rng, bool started_here, Time previous_learned,
                         const PublicKey& previous_leader) {
   epoch_learned_at_ = now;
+  client_starved_ = false;
   const PublicKey& epoch_leader = window_.leader();
   if (!started_here && suspected_.count(epoch_leader)) {
     unsuspect(now, epoch_leader);  // whoever started an epoch is alive
@@ -200,14 +201,16 @@ void Mesh::handle_timeout(Time now, Rng& rng) {
   // next epoch one interval after the current one; after a whole silence limit without an
   // epoch, every peer starts one, suspecting the silent leader, and the lowest key among the
   // starters leads on (concurrent starts of one epoch merge; the lower leader key wins).
-  if (now >= epoch_learned_at_ + silence_limit()) {
+  if (options_.role == Role::kClient) {
+    // A client hears epochs only through the peer it syncs with. When they stop coming, that
+    // peer is probably gone: sync with the next best peers too until they flow again, or the
+    // client's own bits stop spreading and everyone prunes it. A client cannot lead, and with
+    // no epochs it judges nobody (not even a silent leader: it may be the one cut off).
+    client_starved_ = now >= epoch_learned_at_ + ctx_.params->heartbeat_interval * 3 / 2;
+  } else if (now >= epoch_learned_at_ + silence_limit()) {
     const PublicKey silent = window_.leader();
     if (!silent.is_zero() && !is_self(silent)) suspect(now, silent, RemovalReason::kPruned);
-    if (options_.role == Role::kPeer) {
-      start_epoch(now, rng);
-    } else {
-      epoch_learned_at_ = now;  // a client cannot lead; wait for a peer's epoch
-    }
+    start_epoch(now, rng);
   } else if (may_lead() && now >= epoch_learned_at_ + ctx_.params->heartbeat_interval) {
     start_epoch(now, rng);
   }
@@ -228,9 +231,9 @@ Time Mesh::next_timeout() const {
   if (failed_ || left_) return kNever;
   if (joining_) return std::min(next_join_retry_, join_started_ + ctx_.params->join_timeout);
   Time t = std::min(next_sync_, next_pull_);
-  t = std::min(
+  if (options_.role == Role::kClient) return t;  // clients wait for epochs (see handle_timeout)
+  return std::min(
       t, epoch_learned_at_ + (may_lead() ? ctx_.params->heartbeat_interval : silence_limit()));
-  return t;
 }
 
 }  // namespace smeg
