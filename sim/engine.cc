@@ -16,7 +16,8 @@ struct Simulation::SimNode {
   bool bridge = false;  // advertises routes between its meshes
   bool started = false;
   bool alive = false;
-  bool left = false;  // left a mesh on purpose: its removal is not a false prune
+  bool left = false;              // left a mesh on purpose: its removal is not a false prune
+  uint64_t version_at_crash = 0;  // its record's version when it last crashed (0: never)
   uint64_t timer_gen = 0;
   int64_t armed_at = INT64_MAX;
 };
@@ -240,8 +241,9 @@ void Simulation::join_meshes(uint32_t i) {
     for (uint32_t k = 0; k < nodes_.size(); ++k) {
       const SimNode& c = *nodes_[k];
       if (k == i || !c.started || !c.alive || c.role != Role::kPeer) continue;
-      if (std::find(c.meshes.begin(), c.meshes.end(), mesh) != c.meshes.end())
-        candidates.push_back(k);
+      // In the mesh now (not still joining it, not left it).
+      const Mesh* m = c.node->mesh(mesh);
+      if (m && !m->joining()) candidates.push_back(k);
     }
     if (candidates.empty()) continue;
     const uint32_t via = candidates[rng_.uniform(candidates.size())];
@@ -308,7 +310,11 @@ void Simulation::drain(uint32_t i) {
       metrics_.member_added(i, x, now_);
     } else {
       const SimNode& xn = *nodes_[x];
-      const bool wrongly = xn.alive && !xn.left && net_.reachable(x, i);
+      // A tombstone no newer than the record X had when it last went down removes a dead
+      // incarnation of X (a restarted X has not yet re-announced itself): not a false prune.
+      const bool dead_incarnation =
+          ev->reason == RemovalReason::kTombstone && ev->value <= xn.version_at_crash;
+      const bool wrongly = xn.alive && !xn.left && !dead_incarnation && net_.reachable(x, i);
       metrics_.member_removed(i, x, now_, wrongly);
     }
   }
@@ -368,6 +374,12 @@ uint32_t Simulation::current_leader() const {
   return 0;
 }
 
+std::vector<bool> Simulation::running() const {
+  std::vector<bool> up(nodes_.size());
+  for (size_t i = 0; i < nodes_.size(); ++i) up[i] = nodes_[i]->alive;
+  return up;
+}
+
 PublicKey Simulation::exit_of(uint32_t y) const {
   if (!nodes_[y]->alive) return PublicKey{};
   const Prefix def = Prefix::default_route_v6();
@@ -380,6 +392,7 @@ PublicKey Simulation::exit_of(uint32_t y) const {
 void Simulation::crash(uint32_t x) {
   SimNode& n = *nodes_[x];
   if (!n.alive) return;
+  metrics_.node_down(x);
   // How many mesh views of every observer hold x right now.
   std::vector<uint16_t> views(nodes_.size(), 0);
   for (uint32_t y = 0; y < nodes_.size(); ++y) {
@@ -389,7 +402,12 @@ void Simulation::crash(uint32_t x) {
       if (m && m->is_live(n.keys.public_key)) ++views[y];
     }
   }
-  metrics_.crashed(x, now_, std::move(views));
+  metrics_.crashed(x, now_, std::move(views), running());
+  for (const std::string& id : n.node->mesh_ids()) {
+    if (const NodeRecord* self = n.node->mesh(id)->self_record()) {
+      n.version_at_crash = std::max(n.version_at_crash, self->version);
+    }
+  }
   if (n.exit) {
     std::vector<PublicKey> before(nodes_.size());
     for (uint32_t y = 0; y < nodes_.size(); ++y) before[y] = y == x ? PublicKey{} : exit_of(y);
@@ -470,7 +488,14 @@ void Simulation::run_fault(const SimEvent& e) {
   } else if (const auto* j = std::get_if<JoinFault>(&f.action)) {
     for (uint32_t k = 0; k < j->count && next_spare_ < spare_.size(); ++k) {
       const uint32_t x = spare_[next_spare_++];
-      metrics_.joining(x, now_);
+      // Its observers: the running members of the mesh it joins (not those of other meshes,
+      // nor those that left it).
+      std::vector<bool> members(nodes_.size(), false);
+      for (uint32_t y = 0; y < nodes_.size(); ++y) {
+        const Mesh* m = nodes_[y]->alive ? nodes_[y]->node->mesh(j->mesh) : nullptr;
+        members[y] = m && !m->joining();
+      }
+      metrics_.joining(x, now_, members);
       start_node(x, kStartJoin);
     }
   } else if (const auto* l = std::get_if<LeaveFault>(&f.action)) {

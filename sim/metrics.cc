@@ -35,29 +35,58 @@ Metrics::Join* Metrics::open_join(uint32_t x) {
   return i < 0 ? nullptr : &joins_[static_cast<size_t>(i)];
 }
 
-void Metrics::crashed(uint32_t x, int64_t t0, std::vector<uint16_t> views) {
+void Metrics::crashed(uint32_t x, int64_t t0, std::vector<uint16_t> views,
+                      const std::vector<bool>& up) {
   views.resize(nodes_, 0);
+  std::vector<int64_t> removed(nodes_, -1);
+  for (uint32_t y = 0; y < nodes_; ++y) {
+    if (y < up.size() && !up[y]) {
+      views[y] = 0;
+      removed[y] = kExcluded;
+    }
+  }
   latest_crash_[x] = static_cast<int32_t>(crashes_.size());
-  crashes_.push_back(Crash{x, t0, -1, std::move(views), std::vector<int64_t>(nodes_, -1)});
+  crashes_.push_back(Crash{x, t0, -1, std::move(views), std::move(removed)});
 }
 
 void Metrics::restarted(uint32_t x, int64_t t) {
   if (Crash* c = open_crash(x)) c->closed_at = t;
 }
 
-void Metrics::joining(uint32_t j, int64_t t0) {
+void Metrics::node_down(uint32_t y) {
+  for (Crash& c : crashes_) {
+    if (c.closed_at < 0 && y < c.views.size() && c.views[y] > 0) {
+      c.views[y] = 0;
+      c.removed[y] = kExcluded;
+    }
+  }
+  for (Join& j : joins_) {
+    if (y < j.first_seen.size() && j.first_seen[y] == -1) j.first_seen[y] = kExcluded;
+  }
+  if (Join* j = open_join(y)) {
+    for (int64_t& seen : j->first_seen) {
+      if (seen == -1) seen = kExcluded;
+    }
+  }
+}
+
+void Metrics::joining(uint32_t j, int64_t t0, const std::vector<bool>& up) {
+  std::vector<int64_t> first_seen(nodes_, -1);
+  for (uint32_t y = 0; y < nodes_ && y < up.size(); ++y) {
+    if (!up[y]) first_seen[y] = kExcluded;
+  }
   latest_join_[j] = static_cast<int32_t>(joins_.size());
-  joins_.push_back(Join{j, t0, std::vector<int64_t>(nodes_, -1)});
+  joins_.push_back(Join{j, t0, std::move(first_seen)});
 }
 
 void Metrics::member_added(uint32_t y, uint32_t x, int64_t t) {
-  if (Crash* c = open_crash(x)) c->views[y]++;
-  if (Join* j = open_join(x); j && j->first_seen[y] < 0 && t >= j->t0) j->first_seen[y] = t;
+  if (Crash* c = open_crash(x); c && c->removed[y] != kExcluded) c->views[y]++;
+  if (Join* j = open_join(x); j && j->first_seen[y] == -1 && t >= j->t0) j->first_seen[y] = t;
 }
 
 void Metrics::member_removed(uint32_t y, uint32_t x, int64_t t, bool alive_and_reachable) {
   if (alive_and_reachable) ++false_prunes_;
-  if (Crash* c = open_crash(x)) {
+  if (Crash* c = open_crash(x); c && c->removed[y] != kExcluded) {
     if (c->views[y] > 0) c->views[y]--;
     if (c->views[y] == 0) c->removed[y] = t;
   }
@@ -93,7 +122,7 @@ SampleSummary Metrics::join_dissemination(const std::vector<bool>& live_at_end) 
       if (y == j.node || y >= live_at_end.size() || !live_at_end[y]) continue;
       if (j.first_seen[y] >= 0) {
         samples.push_back(j.first_seen[y] - j.t0);
-      } else {
+      } else if (j.first_seen[y] != kExcluded) {
         ++unconverged;
       }
     }

@@ -30,12 +30,18 @@ class Metrics {
   explicit Metrics(uint32_t nodes)
       : nodes_(nodes), latest_crash_(nodes, -1), latest_join_(nodes, -1) {}
 
-  // X crashed at t0; views[y] is how many of y's mesh views contained X then.
-  void crashed(uint32_t x, int64_t t0, std::vector<uint16_t> views);
+  // X crashed at t0; views[y] is how many of y's mesh views contained X then; up[y]: y is
+  // running (observers that are down do not count until the measurement's end).
+  void crashed(uint32_t x, int64_t t0, std::vector<uint16_t> views, const std::vector<bool>& up);
   // X is back: an open crash measurement of X is closed at t (late observers are unconverged).
   void restarted(uint32_t x, int64_t t);
-  // J asked to join at t0.
-  void joining(uint32_t j, int64_t t0);
+  // Y went down: measurements Y has not completed yet (it still holds a crashed node, or has
+  // not seen a joiner) no longer count Y as an observer; its frozen view says nothing. If Y
+  // itself was joining, observers that have not seen it yet are not counted either.
+  void node_down(uint32_t y);
+  // J asked to join a mesh at t0; observer[y]: y is a running member of that mesh (only
+  // those count).
+  void joining(uint32_t j, int64_t t0, const std::vector<bool>& observer);
 
   void member_added(uint32_t y, uint32_t x, int64_t t);
   // alive_and_reachable: X was alive and could reach Y's side when Y dropped it.
@@ -53,13 +59,15 @@ class Metrics {
     int64_t t0;
     int64_t closed_at;             // restart time, or -1 while open
     std::vector<uint16_t> views;   // per observer: mesh views currently holding the node
-    std::vector<int64_t> removed;  // per observer: time of the latest removal (-1: none)
+    std::vector<int64_t> removed;  // per observer: time of the latest removal (-1: none,
+                                   // kExcluded: went down before converging)
   };
   struct Join {
     uint32_t node;
     int64_t t0;
-    std::vector<int64_t> first_seen;  // per observer (-1: not yet)
+    std::vector<int64_t> first_seen;  // per observer (-1: not yet, kExcluded: went down first)
   };
+  static constexpr int64_t kExcluded = -2;
   Crash* open_crash(uint32_t x);
   Join* open_join(uint32_t x);
 
