@@ -32,6 +32,12 @@ case "$case_name" in
     cmp -s "$work/stdout" "$work/a/b/summary.json" || fail "summary.json differs from --json"
     [ "$(head -1 "$work/a/b/samples.csv")" = "kind,subject,observer,t0_seconds,latency_seconds" ] ||
       fail "samples.csv header"
+    # Snapshots only read the state: the run ends in the same state as one without --out.
+    digest() { grep -o '"digest": "[0-9a-f]*"' "$1"; }
+    cp "$work/stdout" "$work/with_out.json"
+    run run "$scenario" --json --quiet
+    [ -n "$(digest "$work/stdout")" ] && [ "$(digest "$work/stdout")" = "$(digest "$work/with_out.json")" ] ||
+      fail "--out changed the digest"
     # Without --json, stdout is the same text report as without --out.
     run run "$scenario" --out "$work/c" --quiet
     expect_rc 0 "run --out (text)"
