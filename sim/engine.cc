@@ -53,6 +53,12 @@ Simulation::~Simulation() = default;
 const Node& Simulation::node(uint32_t i) const { return *nodes_[i]->node; }
 bool Simulation::alive(uint32_t i) const { return nodes_[i]->alive; }
 
+std::vector<bool> Simulation::live_nodes() const {
+  std::vector<bool> live(nodes_.size());
+  for (size_t i = 0; i < nodes_.size(); ++i) live[i] = nodes_[i]->alive;
+  return live;
+}
+
 // Node i's control endpoint: fd00:5::/96 + the index, so that an endpoint maps back to its
 // node without a lookup table.
 Endpoint Simulation::endpoint_of(uint32_t i) const {
@@ -419,6 +425,7 @@ void Simulation::crash(uint32_t x) {
 
 void Simulation::run_fault(const SimEvent& e) {
   const bool end = (e.payload & kFaultEnd) != 0;
+  if (!end && hook_) hook_(*this, e.payload);
   const Fault& f = scenario_.faults[e.payload & ~kFaultEnd];
   if (const auto* c = std::get_if<CrashFault>(&f.action)) {
     if (c->target == CrashFault::Target::kLeader) {
@@ -531,6 +538,7 @@ bool Simulation::run_until(int64_t t) {
     if (!formed_ && now_ >= formed_at_) {
       formed_ = true;
       traffic_at_formed_ = traffic_;
+      if (hook_) hook_(*this, std::nullopt);
     }
     ++events_;
     pending_sum_ += queue_.size();

@@ -7,7 +7,9 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -75,6 +77,16 @@ class Simulation {
   uint32_t node_count() const { return static_cast<uint32_t>(nodes_.size()); }
   const Node& node(uint32_t i) const;
   bool alive(uint32_t i) const;
+  const Scenario& scenario() const { return scenario_; }
+  uint64_t seed() const { return seed_; }
+  const Metrics& metrics() const { return metrics_; }
+  // Which nodes are alive now, by index (what the metrics call "live at the end").
+  std::vector<bool> live_nodes() const;
+
+  // Called when formation is over (fault: nullopt) and just before each fault starts (fault:
+  // its index in scenario().faults), with the state as it is then; topology snapshots hang here.
+  using Hook = std::function<void(const Simulation&, std::optional<size_t> fault)>;
+  void set_hook(Hook hook) { hook_ = std::move(hook); }
 
  private:
   struct SimNode;
@@ -140,6 +152,7 @@ class Simulation {
   Traffic traffic_at_formed_;  // traffic is measured from the end of formation
   bool formed_ = false;
   int64_t formed_at_ = 0;
+  Hook hook_;
 };
 
 }  // namespace smeg::sim

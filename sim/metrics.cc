@@ -22,6 +22,15 @@ SampleSummary summarize(std::vector<int64_t> samples_us, size_t unconverged) {
   return s;
 }
 
+SampleSummary summarize(const std::vector<Sample>& samples) {
+  std::vector<int64_t> latencies;
+  latencies.reserve(samples.size());
+  for (const Sample& s : samples) {
+    if (s.converged()) latencies.push_back(s.latency_us);
+  }
+  return summarize(std::move(latencies), samples.size() - latencies.size());
+}
+
 // Every membership event asks for the node's measurements: an index per node, not a scan.
 Metrics::Crash* Metrics::open_crash(uint32_t x) {
   const int32_t i = x < latest_crash_.size() ? latest_crash_[x] : -1;
@@ -92,42 +101,48 @@ void Metrics::member_removed(uint32_t y, uint32_t x, int64_t t, bool alive_and_r
   }
 }
 
-std::vector<int64_t> Metrics::failure_samples(const std::vector<bool>& live_at_end) const {
-  std::vector<int64_t> out;
+std::vector<Sample> Metrics::failure_sample_list(const std::vector<bool>& live_at_end) const {
+  std::vector<Sample> out;
   for (const Crash& c : crashes_) {
     for (uint32_t y = 0; y < nodes_; ++y) {
       if (y == c.node || y >= live_at_end.size() || !live_at_end[y]) continue;
-      if (c.views[y] == 0 && c.removed[y] >= 0) out.push_back(c.removed[y] - c.t0);
+      // Still holding the crashed node: unconverged. Never held it (nor re-learned it): no sample.
+      if (c.views[y] > 0) {
+        out.push_back(Sample{c.node, y, c.t0, -1});
+      } else if (c.removed[y] >= 0) {
+        out.push_back(Sample{c.node, y, c.t0, c.removed[y] - c.t0});
+      }
     }
   }
   return out;
 }
 
-SampleSummary Metrics::failure_convergence(const std::vector<bool>& live_at_end) const {
-  size_t unconverged = 0;
-  for (const Crash& c : crashes_) {
-    for (uint32_t y = 0; y < nodes_; ++y) {
-      if (y == c.node || y >= live_at_end.size() || !live_at_end[y]) continue;
-      if (c.views[y] > 0) ++unconverged;  // still holds the crashed node
-    }
-  }
-  return summarize(failure_samples(live_at_end), unconverged);
-}
-
-SampleSummary Metrics::join_dissemination(const std::vector<bool>& live_at_end) const {
-  std::vector<int64_t> samples;
-  size_t unconverged = 0;
+std::vector<Sample> Metrics::join_sample_list(const std::vector<bool>& live_at_end) const {
+  std::vector<Sample> out;
   for (const Join& j : joins_) {
     for (uint32_t y = 0; y < nodes_; ++y) {
       if (y == j.node || y >= live_at_end.size() || !live_at_end[y]) continue;
-      if (j.first_seen[y] >= 0) {
-        samples.push_back(j.first_seen[y] - j.t0);
-      } else if (j.first_seen[y] != kExcluded) {
-        ++unconverged;
-      }
+      if (j.first_seen[y] == kExcluded) continue;  // went down before seeing it
+      out.push_back(Sample{j.node, y, j.t0, j.first_seen[y] >= 0 ? j.first_seen[y] - j.t0 : -1});
     }
   }
-  return summarize(std::move(samples), unconverged);
+  return out;
+}
+
+std::vector<int64_t> Metrics::failure_samples(const std::vector<bool>& live_at_end) const {
+  std::vector<int64_t> out;
+  for (const Sample& s : failure_sample_list(live_at_end)) {
+    if (s.converged()) out.push_back(s.latency_us);
+  }
+  return out;
+}
+
+SampleSummary Metrics::failure_convergence(const std::vector<bool>& live_at_end) const {
+  return summarize(failure_sample_list(live_at_end));
+}
+
+SampleSummary Metrics::join_dissemination(const std::vector<bool>& live_at_end) const {
+  return summarize(join_sample_list(live_at_end));
 }
 
 }  // namespace smeg::sim

@@ -25,6 +25,18 @@ struct SampleSummary {
 // Nearest-rank percentiles of samples in microseconds, reported in seconds.
 SampleSummary summarize(std::vector<int64_t> samples_us, size_t unconverged);
 
+// One measurement: what `observer` made of the crash or join of `subject` at t0.
+struct Sample {
+  uint32_t subject = 0;
+  uint32_t observer = 0;
+  int64_t t0_us = 0;
+  int64_t latency_us = -1;  // -1: the observer never got there (unconverged)
+  bool converged() const { return latency_us >= 0; }
+};
+
+// The summary of samples: the latencies of the converged ones, the count of the others.
+SampleSummary summarize(const std::vector<Sample>& samples);
+
 class Metrics {
  public:
   explicit Metrics(uint32_t nodes)
@@ -49,7 +61,11 @@ class Metrics {
 
   SampleSummary failure_convergence(const std::vector<bool>& live_at_end) const;
   SampleSummary join_dissemination(const std::vector<bool>& live_at_end) const;
-  // The raw samples (microseconds), for CSV and plots.
+  // Every sample behind those summaries, converged or not, in crash (join) order and then by
+  // observer: the summaries are computed from exactly these (for CSV and plots).
+  std::vector<Sample> failure_sample_list(const std::vector<bool>& live_at_end) const;
+  std::vector<Sample> join_sample_list(const std::vector<bool>& live_at_end) const;
+  // The converged failure-convergence latencies (microseconds).
   std::vector<int64_t> failure_samples(const std::vector<bool>& live_at_end) const;
   uint64_t false_prunes() const { return false_prunes_; }
 

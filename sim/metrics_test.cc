@@ -98,6 +98,34 @@ TEST(Metrics, ObserversThatAreDownDoNotCount) {
   EXPECT_EQ(m.join_dissemination({true, true, true, true, true}).unconverged, 0u);
 }
 
+TEST(Metrics, SampleListsNameSubjectObserverAndStart) {
+  Metrics m(4);
+  m.crashed(3, 10'000'000, {1, 1, 0, 0}, {true, true, true, true});  // 2 never held 3
+  m.member_removed(0, 3, 12'500'000, false);
+  m.joining(2, 20'000'000, {true, true, true, true});
+  m.member_added(1, 2, 20'300'000);
+  const std::vector<bool> live{true, true, true, false};
+  const std::vector<Sample> f = m.failure_sample_list(live);
+  ASSERT_EQ(f.size(), 2u);
+  EXPECT_EQ(f[0].subject, 3u);
+  EXPECT_EQ(f[0].observer, 0u);
+  EXPECT_EQ(f[0].t0_us, 10'000'000);
+  EXPECT_EQ(f[0].latency_us, 2'500'000);
+  EXPECT_EQ(f[1].observer, 1u);
+  EXPECT_FALSE(f[1].converged());
+  const std::vector<Sample> j = m.join_sample_list(live);
+  ASSERT_EQ(j.size(), 2u);  // observers 0 and 1 (3 is dead, 2 is the joiner)
+  EXPECT_FALSE(j[0].converged());
+  EXPECT_EQ(j[1].observer, 1u);
+  EXPECT_EQ(j[1].latency_us, 300'000);
+  // The summaries count exactly these samples.
+  const SampleSummary fs = m.failure_convergence(live);
+  EXPECT_EQ(fs.count + fs.unconverged, f.size());
+  const SampleSummary js = m.join_dissemination(live);
+  EXPECT_EQ(js.count + js.unconverged, j.size());
+  EXPECT_EQ(m.failure_samples(live), std::vector<int64_t>{2'500'000});
+}
+
 TEST(Metrics, FalsePrunesCountOnlyAliveAndReachable) {
   Metrics m(2);
   m.member_removed(0, 1, 1, true);

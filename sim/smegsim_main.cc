@@ -1,12 +1,15 @@
 // smegsim: runs simulation scenarios (scenarios/*.yaml) on the unmodified protocol core.
 //
-//   smegsim run SCENARIO.yaml [--seed N] [--json] [--quiet]
-//   smegsim check SCENARIO.yaml [--seed N]
+//   smegsim run SCENARIO.yaml [--seed N] [--nodes N] [--out DIR] [--json] [--quiet]
+//   smegsim check SCENARIO.yaml [--seed N] [--nodes N]
 //
 // Exit codes: 0 ok; 1 an `expect:` bound failed or two runs of one seed differed (the seed and
-// the command that replays it are printed); 2 bad usage or a bad scenario file.
+// the command that replays it are printed); 2 bad usage, a bad scenario file, or an --out
+// directory or file that could not be written.
 #include <sys/resource.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
@@ -15,27 +18,33 @@
 #include <string>
 #include <vector>
 
-#include "core/messages.h"
 #include "sim/bare_heap.h"
 #include "sim/engine.h"
+#include "sim/report.h"
+#include "sim/scaling.h"
 #include "sim/scenario.h"
 
 namespace smeg::sim {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: smegsim run SCENARIO.yaml [--seed N] [--json] [--quiet]\n"
-    "       smegsim check SCENARIO.yaml [--seed N]\n"
+    "usage: smegsim run SCENARIO.yaml [--seed N] [--nodes N] [--out DIR] [--json] [--quiet]\n"
+    "       smegsim check SCENARIO.yaml [--seed N] [--nodes N]\n"
     "\n"
     "  run     simulate the scenario and report its figures (--json: one JSON object on stdout;\n"
     "          --quiet: no progress bar on stderr); exit 1 if an expect: bound fails\n"
     "  check   run the scenario twice with one seed; exit 1 if the digests differ\n"
-    "  --seed N  the run seed (default: the scenario's `seed`)\n";
+    "  --seed N   the run seed (default: the scenario's `seed`)\n"
+    "  --nodes N  scale the planned nodes (peers, clients, bridges) to N, in proportion per\n"
+    "             mesh; join-fault spares come on top\n"
+    "  --out DIR  also write summary.json, samples.csv, cdf.svg and topology-*.dot into DIR\n";
 
 struct Args {
   std::string command;
   std::string scenario;
   std::optional<uint64_t> seed;
+  std::optional<uint32_t> nodes;
+  std::string out;  // empty: no --out
   bool json = false;
   bool quiet = false;
 };
@@ -43,6 +52,15 @@ struct Args {
 int usage_error(const std::string& what) {
   std::fprintf(stderr, "smegsim: %s\n\n%s", what.c_str(), kUsage);
   return 2;
+}
+
+// A non-negative decimal integer (strtoull's syntax, no sign), or nullopt.
+std::optional<uint64_t> parse_uint(const std::string& v) {
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+  if (v.empty() || v[0] == '-' || *end != '\0' || errno != 0) return std::nullopt;
+  return n;
 }
 
 // Parses argv; on error prints it and returns the exit code through `exit_code`.
@@ -60,20 +78,40 @@ bool parse_args(int argc, char** argv, Args& a, int& exit_code) {
   }
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string& s = args[i];
+    const bool takes_value =
+        s == "--seed" || s == "--nodes" || (s == "--out" && a.command == "run");
+    if (takes_value && i + 1 >= args.size()) {
+      exit_code = usage_error(s + " needs a value");
+      return false;
+    }
     if (s == "--seed") {
-      if (i + 1 >= args.size()) {
-        exit_code = usage_error("--seed needs a value");
-        return false;
-      }
       const std::string& v = args[++i];
-      char* end = nullptr;
-      errno = 0;
-      const unsigned long long n = std::strtoull(v.c_str(), &end, 10);
-      if (v.empty() || v[0] == '-' || *end != '\0' || errno != 0) {
+      const auto n = parse_uint(v);
+      if (!n) {
         exit_code = usage_error("--seed '" + v + "' is not a non-negative integer");
         return false;
       }
-      a.seed = n;
+      a.seed = *n;
+    } else if (s == "--nodes") {
+      // 0 and sizes too small for the scenario are refused once it is loaded (scale_scenario).
+      const std::string& v = args[++i];
+      const auto n = parse_uint(v);
+      if (!n) {
+        exit_code = usage_error("--nodes '" + v + "' is not a whole number");
+        return false;
+      }
+      if (*n > kMaxScaledNodes) {
+        exit_code = usage_error("--nodes " + v + " is too large (at most " +
+                                std::to_string(kMaxScaledNodes) + ")");
+        return false;
+      }
+      a.nodes = static_cast<uint32_t>(*n);
+    } else if (s == "--out" && a.command == "run") {
+      a.out = args[++i];
+      if (a.out.empty()) {
+        exit_code = usage_error("--out needs a directory");
+        return false;
+      }
     } else if (s == "--json" && a.command == "run") {
       a.json = true;
     } else if (s == "--quiet" && a.command == "run") {
@@ -106,11 +144,14 @@ uint64_t peak_rss_bytes() {
 }
 
 std::string replay_command(const Args& a, uint64_t seed) {
-  return "build/bin/smegsim run " + a.scenario + " --seed " + std::to_string(seed);
+  std::string cmd = "build/bin/smegsim run " + a.scenario + " --seed " + std::to_string(seed);
+  if (a.nodes) cmd += " --nodes " + std::to_string(*a.nodes);
+  return cmd;
 }
 
-// Runs to the end, with a progress bar on stderr unless quiet.
-RunSummary run_with_progress(Simulation& sim, double duration_s, bool quiet, double& wall_s) {
+// Runs to the end (or until writing --out fails), with a progress bar on stderr unless quiet.
+RunSummary run_with_progress(Simulation& sim, double duration_s, bool quiet, const RunOutput* out,
+                             double& wall_s) {
   const auto start = std::chrono::steady_clock::now();
   const int64_t step = 1'000'000;  // report every simulated second
   for (int64_t t = step;; t += step) {
@@ -125,30 +166,11 @@ RunSummary run_with_progress(Simulation& sim, double duration_s, bool quiet, dou
                    "==============================", width - filled, "", sim_s, duration_s,
                    wall > 0 ? static_cast<double>(sim.events()) / wall : 0.0);
     }
-    if (!more) break;
+    if (!more || (out && !out->status())) break;
   }
   if (!quiet) std::fputs("\n", stderr);
   wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return sim.summary();
-}
-
-void print_samples_json(const char* name, const SampleSummary& s) {
-  std::printf(
-      "\"%s\": {\"count\": %zu, \"p50\": %.6f, \"p99\": %.6f, \"max\": %.6f, "
-      "\"unconverged\": %zu}",
-      name, s.count, s.p50, s.p99, s.max, s.unconverged);
-}
-
-// Per message type: {"sync": {"messages": m, "bytes": b}, ...} per live node per second.
-void print_traffic_json(const RunSummary& r) {
-  bool first = true;
-  for (size_t t = 0; t < Traffic::kTypes; ++t) {
-    if (r.type_messages_per_node_per_second[t] == 0) continue;
-    const char* name = t == 0 ? "unknown" : message_type_name(static_cast<MessageType>(t));
-    std::printf("%s\"%s\": {\"messages\": %.3f, \"bytes\": %.1f}", first ? "" : ", ", name,
-                r.type_messages_per_node_per_second[t], r.type_bytes_per_node_per_second[t]);
-    first = false;
-  }
 }
 
 // The expect: bounds that failed, as readable lines.
@@ -188,49 +210,52 @@ std::vector<std::string> check_expectations(const Scenario& sc, const RunSummary
 
 int run(const Args& a, const Scenario& sc) {
   const uint64_t seed = a.seed.value_or(sc.seed);
+  // The directory first: a bad --out fails before a long run, not after it.
+  std::optional<RunOutput> out;
+  if (!a.out.empty()) {
+    out.emplace(a.out);
+    if (Status s = out->create(); !s) {
+      std::fprintf(stderr, "smegsim: --out: %s\n", s.message().c_str());
+      return 2;
+    }
+  }
   Simulation sim(sc, seed);
+  if (out) out->attach(sim);
   double wall = 0;
-  const RunSummary r =
-      run_with_progress(sim, static_cast<double>(sc.duration.count()) / 1e6, a.quiet, wall);
+  const RunSummary r = run_with_progress(sim, static_cast<double>(sc.duration.count()) / 1e6,
+                                         a.quiet, out ? &*out : nullptr, wall);
+  // Writing snapshots is not simulating: the speed figures leave it out.
+  if (out) wall = std::max(0.0, wall - out->snapshot_seconds());
   const double speedup = wall > 0 ? r.sim_seconds / wall : 0;
   const double eps = wall > 0 ? static_cast<double>(r.events) / wall : 0;
   // The bare heap at the run's mean queue size, timed now, in this process.
-  const double heap_eps =
+  RunTiming timing;
+  timing.wall_seconds = wall;
+  timing.mean_pending_events = sim.mean_pending();
+  timing.bare_heap_events_per_second =
       bare_heap_events_per_second(static_cast<size_t>(sim.mean_pending()), 2'000'000);
+  const double heap_eps = timing.bare_heap_events_per_second;
   const double heap_ratio = heap_eps > 0 ? eps / heap_eps : 0;
+  const uint64_t rss = timing.peak_rss_bytes = peak_rss_bytes();
+  const std::string json = summary_json(r, timing);
+  if (out) {
+    // Nothing goes to stdout unless every file was written.
+    if (Status s = out->finish(sim, json); !s) {
+      std::fprintf(stderr, "smegsim: --out: %s\n", s.message().c_str());
+      return 2;
+    }
+    if (!a.quiet) {
+      std::fprintf(stderr, "smegsim: wrote %zu files to %s\n", out->written().size(),
+                   a.out.c_str());
+    }
+  }
   if (a.json) {
-    std::printf("{\"name\": \"%s\", \"seed\": %" PRIu64
-                ", \"nodes\": %u, \"sim_seconds\": %.3f, "
-                "\"wall_seconds\": %.3f, \"speedup\": %.2f, \"events\": %" PRIu64
-                ", \"events_per_second\": %.0f, \"peak_rss_bytes\": %" PRIu64
-                ", \"digest\": \"%016" PRIx64 "\", ",
-                r.name.c_str(), r.seed, r.nodes, r.sim_seconds, wall, speedup, r.events, eps,
-                peak_rss_bytes(), r.digest);
-    print_samples_json("failure_convergence", r.failure_convergence);
-    std::printf(", ");
-    print_samples_json("join_dissemination", r.join_dissemination);
-    std::printf(", \"false_prunes\": %" PRIu64
-                ", \"control_bytes_per_node_per_second\": %.1f, "
-                "\"messages_per_node_per_second\": %.2f, \"traffic_by_type\": {",
-                r.false_prunes, r.control_bytes_per_node_per_second,
-                r.messages_per_node_per_second);
-    print_traffic_json(r);
-    std::printf(
-        "}, \"mean_pending_events\": %.0f, \"bare_heap_events_per_second\": %.0f, "
-        "\"heap_ratio\": %.4f",
-        sim.mean_pending(), heap_eps, heap_ratio);
-    std::printf(
-        ", \"leader_changes_per_node\": %.3f, \"route_changes_per_node\": %.3f, "
-        "\"exits\": {\"exit_crashes\": %zu, \"choosers\": %zu, \"had_crashed\": %zu, "
-        "\"moved\": %zu, "
-        "\"moved_fraction\": %.4f, \"needless\": %zu}}\n",
-        r.leader_changes_per_node, r.route_changes_per_node, r.exits.exit_crashes, r.exits.choosers,
-        r.exits.had_crashed, r.exits.moved, r.exits.moved_fraction(), r.exits.needless);
+    std::fputs(json.c_str(), stdout);
   } else {
     std::printf("%s  seed %" PRIu64 "  nodes %u  %.1f s simulated in %.2f s (%.1fx), %" PRIu64
                 " events (%.0f/s), peak RSS %.1f MB\n",
                 r.name.c_str(), r.seed, r.nodes, r.sim_seconds, wall, speedup, r.events, eps,
-                static_cast<double>(peak_rss_bytes()) / 1e6);
+                static_cast<double>(rss) / 1e6);
     std::printf(
         "event heap: %.0f pending on average; the bare heap does %.0f events/s there, "
         "the run did %.1f%% of that\n",
@@ -290,6 +315,13 @@ int main(int argc, char** argv) {
   if (!sc) {
     std::fprintf(stderr, "smegsim: %s\n", sc.status().message().c_str());
     return 2;
+  }
+  if (a.nodes) {
+    sc = scale_scenario(*sc, *a.nodes);
+    if (!sc) {
+      std::fprintf(stderr, "smegsim: %s\n", sc.status().message().c_str());
+      return 2;
+    }
   }
   return a.command == "run" ? run(a, *sc) : check(a, *sc);
 }
