@@ -4,6 +4,8 @@
 #include <cmath>
 #include <map>
 
+#include "sim/clock.h"
+
 namespace smeg::sim {
 
 struct Simulation::SimNode {
@@ -18,7 +20,13 @@ struct Simulation::SimNode {
   bool alive = false;
   bool left = false;  // left a mesh on purpose: its removal is not a false prune
   uint64_t timer_gen = 0;
-  int64_t armed_at = INT64_MAX;
+  int64_t armed_at = INT64_MAX;  // virtual time
+  LocalClock clock;
+  // Slow node: inputs before slow_until are taken slow_delay late; inputs queue behind each
+  // other, so none is taken before handled_until (the last late input's time).
+  int64_t slow_until = 0;
+  int64_t slow_delay = 0;
+  int64_t handled_until = 0;
 };
 
 uint64_t Traffic::total_messages() const {
@@ -37,7 +45,7 @@ namespace {
 constexpr int64_t kFormationStep = 1000;  // microseconds between two starting nodes
 }  // namespace
 
-Simulation::Simulation(const Scenario& scenario, uint64_t seed)
+Simulation::Simulation(const Scenario& scenario, uint64_t seed, OracleOptions oracle)
     : scenario_(scenario),
       seed_(seed),
       rng_(mix64(seed ^ 0x73696d2d656e67ULL)),
@@ -45,12 +53,21 @@ Simulation::Simulation(const Scenario& scenario, uint64_t seed)
       net_(scenario.network, 0),
       metrics_(0) {
   build();
+  if (oracle.enabled) oracle_ = std::make_unique<Oracle>(*this, scenario_, oracle);
+  next_check_ = scenario_.params.heartbeat_interval.count();
 }
 
 Simulation::~Simulation() = default;
 
 const Node& Simulation::node(uint32_t i) const { return *nodes_[i]->node; }
 bool Simulation::alive(uint32_t i) const { return nodes_[i]->alive; }
+bool Simulation::started(uint32_t i) const { return nodes_[i]->started; }
+bool Simulation::left(uint32_t i) const { return nodes_[i]->left; }
+Role Simulation::role(uint32_t i) const { return nodes_[i]->role; }
+const std::vector<std::string>& Simulation::planned_meshes(uint32_t i) const {
+  return nodes_[i]->meshes;
+}
+int64_t Simulation::local_time(uint32_t i) const { return nodes_[i]->clock.local(now_); }
 
 // Node i's control endpoint: fd00:5::/96 + the index, so that an endpoint maps back to its
 // node without a lookup table.
@@ -168,7 +185,7 @@ void Simulation::join_meshes(uint32_t i) {
     }
     if (candidates.empty()) continue;
     const uint32_t via = candidates[rng_.uniform(candidates.size())];
-    (void)n.node->join_mesh(Time(now_), mesh, options_for(i), endpoint_of(via));
+    (void)n.node->join_mesh(Time(local_time(i)), mesh, options_for(i), endpoint_of(via));
   }
 }
 
@@ -177,7 +194,7 @@ void Simulation::start_node(uint32_t i, bool creator) {
   n.started = true;
   n.alive = true;
   if (creator) {
-    (void)n.node->create_mesh(Time(now_), n.rng, n.meshes.front(), options_for(i));
+    (void)n.node->create_mesh(Time(local_time(i)), n.rng, n.meshes.front(), options_for(i));
   } else {
     join_meshes(i);
   }
@@ -189,10 +206,12 @@ void Simulation::arm(uint32_t i) {
   SimNode& n = *nodes_[i];
   if (!n.alive) return;
   const Time t = n.node->poll_timeout();
-  if (t == kNever || t.count() >= n.armed_at) return;
-  n.armed_at = t.count();
-  queue_.push(std::max(t.count(), now_), EventKind::kTimer, i,
-              static_cast<uint32_t>(++n.timer_gen));
+  if (t == kNever) return;
+  // The node asks in its own time; the queue runs in virtual time.
+  const int64_t at = n.clock.to_virtual(t.count(), now_);
+  if (at >= n.armed_at) return;
+  n.armed_at = at;
+  queue_.push(at, EventKind::kTimer, i, static_cast<uint32_t>(++n.timer_gen));
 }
 
 void Simulation::drain(uint32_t i) {
@@ -232,10 +251,11 @@ void Simulation::drain(uint32_t i) {
 }
 
 void Simulation::deliver(const SimEvent& e) {
+  if (defer(e)) return;
   SimNode& n = *nodes_[e.node];
   if (n.alive) {
     // By index, not by reference: handling the message may queue new ones and grow the pool.
-    n.node->handle_message(Time(now_), n.rng, endpoint_of(messages_[e.payload].from),
+    n.node->handle_message(Time(local_time(e.node)), n.rng, endpoint_of(messages_[e.payload].from),
                            messages_[e.payload].bytes);
     drain(e.node);
     arm(e.node);
@@ -249,9 +269,9 @@ void Simulation::deliver(const SimEvent& e) {
 
 void Simulation::fire_timer(const SimEvent& e) {
   SimNode& n = *nodes_[e.node];
-  if (!n.alive || e.payload != static_cast<uint32_t>(n.timer_gen)) return;
+  if (!n.alive || e.payload != static_cast<uint32_t>(n.timer_gen) || defer(e)) return;
   n.armed_at = INT64_MAX;
-  n.node->handle_timeout(Time(now_), n.rng);
+  n.node->handle_timeout(Time(local_time(e.node)), n.rng);
   drain(e.node);
   arm(e.node);
 }
@@ -305,6 +325,7 @@ void Simulation::crash(uint32_t x) {
 void Simulation::run_fault(const SimEvent& e) {
   const bool end = (e.payload & kFaultEnd) != 0;
   const Fault& f = scenario_.faults[e.payload & ~kFaultEnd];
+  if (!end) note_fault_end(now_, false);
   if (const auto* c = std::get_if<CrashFault>(&f.action)) {
     if (c->target == CrashFault::Target::kLeader) {
       crash(current_leader());
@@ -328,6 +349,7 @@ void Simulation::run_fault(const SimEvent& e) {
       n.armed_at = INT64_MAX;
       if (r->wipe) {
         n.node = std::make_unique<Node>(n.keys, scenario_.params, &pool_);
+        if (oracle_) oracle_->node_reset(x);
         join_meshes(x);
       }
       drain(x);
@@ -355,6 +377,7 @@ void Simulation::run_fault(const SimEvent& e) {
         group_of[all[next]] = static_cast<uint16_t>(g);
     }
     net_.partition(std::move(group_of), p->one_way);
+    note_fault_end(now_ + p->length.count(), true);
     queue_.push(now_ + p->length.count(), EventKind::kFault, 0, e.payload | kFaultEnd);
   } else if (const auto* j = std::get_if<JoinFault>(&f.action)) {
     for (uint32_t k = 0; k < j->count && next_spare_ < spare_.size(); ++k) {
@@ -372,14 +395,18 @@ void Simulation::run_fault(const SimEvent& e) {
       const uint32_t x = members[at];
       members.erase(members.begin() + static_cast<std::ptrdiff_t>(at));
       nodes_[x]->left = true;
-      (void)nodes_[x]->node->leave_mesh(Time(now_), nodes_[x]->rng, l->mesh);
+      (void)nodes_[x]->node->leave_mesh(Time(local_time(x)), nodes_[x]->rng, l->mesh);
       drain(x);
       arm(x);
     }
   } else if (const auto* lo = std::get_if<LossFault>(&f.action)) {
     net_.override_loss(lo->value, now_ + lo->length.count());
+    note_fault_end(now_ + lo->length.count(), true);
   } else if (const auto* cl = std::get_if<ClogFault>(&f.action)) {
     for (uint32_t x : pick_live(cl->fraction, 0)) net_.clog(x, now_ + cl->length.count());
+    note_fault_end(now_ + cl->length.count(), true);
+  } else {
+    node_fault(f.action);
   }
 }
 
@@ -391,6 +418,7 @@ bool Simulation::run_until(int64_t t) {
   const int64_t stop = std::min(t, end);
   while (!queue_.empty() && queue_.top().at <= stop) {
     const SimEvent e = queue_.pop();
+    if (oracle_) check_until(e.at);
     now_ = e.at;
     if (!formed_ && now_ >= formed_at_) {
       formed_ = true;
@@ -399,9 +427,11 @@ bool Simulation::run_until(int64_t t) {
     ++events_;
     switch (e.kind) {
       case EventKind::kDeliver:
+      case EventKind::kLateDeliver:
         deliver(e);
         break;
       case EventKind::kTimer:
+      case EventKind::kLateTimer:
         fire_timer(e);
         break;
       case EventKind::kFault:
@@ -413,6 +443,11 @@ bool Simulation::run_until(int64_t t) {
     }
   }
   now_ = std::max(now_, stop);
+  if (oracle_ && stop == end && !finished_) {
+    finished_ = true;
+    check_until(end);
+    oracle_->finish(end, fault_end_, split_end_);
+  }
   return stop < end;
 }
 
@@ -437,6 +472,10 @@ RunSummary Simulation::summary() const {
   s.failure_convergence = metrics_.failure_convergence(live);
   s.join_dissemination = metrics_.join_dissemination(live);
   s.false_prunes = metrics_.false_prunes();
+  if (oracle_) {
+    s.invariant_violations = oracle_->violations();
+    s.first_violations = oracle_->first_violations();
+  }
   const double measured = static_cast<double>(now_ - formed_at_) / 1e6;
   if (formed_ && measured > 0 && live_count > 0) {
     const double per = static_cast<double>(live_count) * measured;
@@ -469,6 +508,67 @@ uint64_t Simulation::digest() const {
   }
   h = mix64(h ^ rng_.peek());
   return mix64(h ^ net_rng_.peek());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Node faults (clock skew and drift, slow nodes) and the oracle's hooks
+
+bool Simulation::defer(const SimEvent& e) {
+  SimNode& n = *nodes_[e.node];
+  if (e.kind == EventKind::kLateDeliver || e.kind == EventKind::kLateTimer) return false;
+  if (!n.alive || (now_ >= n.slow_until && now_ >= n.handled_until)) return false;
+  // Late, and behind every input taken late before it (also after the slow spell, until the
+  // backlog is gone). A crash does not empty the backlog: inputs taken after a restart are
+  // like messages the network delayed, which the protocol must bear anyway.
+  const int64_t delay = now_ < n.slow_until ? n.slow_delay : 0;
+  n.handled_until = std::max(n.handled_until, now_ + delay);
+  queue_.push(n.handled_until,
+              e.kind == EventKind::kDeliver ? EventKind::kLateDeliver : EventKind::kLateTimer,
+              e.node, e.payload);
+  return true;
+}
+
+// The node's deadline is in its own time, which just changed: arm its timer afresh.
+void Simulation::rearm(uint32_t i) {
+  SimNode& n = *nodes_[i];
+  ++n.timer_gen;
+  n.armed_at = INT64_MAX;
+  arm(i);
+}
+
+void Simulation::node_fault(const FaultAction& action) {
+  if (const auto* sk = std::get_if<SkewFault>(&action)) {
+    for (uint32_t x : pick_live(sk->who.fraction, sk->who.count)) {
+      nodes_[x]->clock.skew(now_, sk->offset.count());
+      note_fault_end(nodes_[x]->clock.slew_end(), false);
+      rearm(x);
+    }
+  } else if (const auto* d = std::get_if<DriftFault>(&action)) {
+    for (uint32_t x : pick_live(d->who.fraction, d->who.count)) {
+      nodes_[x]->clock.drift(now_, d->rate);
+      note_fault_end(nodes_[x]->clock.slew_end(), false);
+      rearm(x);
+    }
+  } else if (const auto* sl = std::get_if<SlowFault>(&action)) {
+    for (uint32_t x : pick_live(sl->who.fraction, sl->who.count)) {
+      SimNode& n = *nodes_[x];
+      n.slow_until = std::max(n.slow_until, now_ + sl->length.count());
+      n.slow_delay = sl->delay.count();
+      // Its last late input is taken a delay after the spell ends.
+      note_fault_end(n.slow_until + n.slow_delay, true);
+    }
+  }
+}
+
+void Simulation::note_fault_end(int64_t end, bool split) {
+  fault_end_ = std::max(fault_end_, end);
+  if (split) split_end_ = std::max(split_end_, end);
+}
+
+void Simulation::check_until(int64_t t) {
+  // Every heartbeat interval; the checks only read, so they cannot change what happens next.
+  const int64_t every = scenario_.params.heartbeat_interval.count();
+  for (; next_check_ < t; next_check_ += every) oracle_->check(next_check_, fault_end_, split_end_);
 }
 
 }  // namespace smeg::sim
