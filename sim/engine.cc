@@ -237,6 +237,11 @@ void Simulation::drain(uint32_t i) {
     for (int c = 0; c < d.copies; ++c) queue_.push(d.at[c], EventKind::kDeliver, to, slot);
   }
   while (auto ev = n.node->poll_event()) {
+    // A failed join is retried, as a daemon would: a join through a bootstrap that is cut off
+    // (a partition, a clog) is not the end of the node.
+    if (ev->type == EventType::kJoinFailed && n.alive) {
+      queue_.push(now_ + scenario_.params.join_retry.count(), EventKind::kRejoin, i, 0);
+    }
     if (ev->type != EventType::kMemberAdded && ev->type != EventType::kMemberRemoved) continue;
     uint32_t x = 0;
     if (!index_of_key(ev->node, x)) continue;
@@ -440,6 +445,9 @@ bool Simulation::run_until(int64_t t) {
       case EventKind::kStart:
         start_node(e.node, e.payload == 1);
         break;
+      case EventKind::kRejoin:
+        rejoin(e.node);
+        break;
     }
   }
   now_ = std::max(now_, stop);
@@ -526,6 +534,21 @@ bool Simulation::defer(const SimEvent& e) {
               e.kind == EventKind::kDeliver ? EventKind::kLateDeliver : EventKind::kLateTimer,
               e.node, e.payload);
   return true;
+}
+
+void Simulation::rejoin(uint32_t i) {
+  SimNode& n = *nodes_[i];
+  if (!n.alive) return;
+  // join_meshes() skips nothing, and the core refuses a mesh the node is already in; a mesh it
+  // left on purpose is not joined again.
+  if (n.left) {
+    for (const std::string& id : n.meshes) {
+      if (!n.node->mesh(id)) return;
+    }
+  }
+  join_meshes(i);
+  drain(i);
+  arm(i);
 }
 
 // The node's deadline is in its own time, which just changed: arm its timer afresh.

@@ -105,6 +105,7 @@ class Simulation {
   bool defer(const SimEvent& e);
   void node_fault(const FaultAction& action);
   void rearm(uint32_t i);
+  void rejoin(uint32_t i);
   // Oracle checks due up to virtual time t (the state as it stands before t's events).
   void check_until(int64_t t);
   void note_fault_end(int64_t end, bool split);

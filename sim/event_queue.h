@@ -18,6 +18,7 @@ enum class EventKind : uint8_t {
   kStart = 4,        // the node starts (creates or joins its meshes)
   kLateDeliver = 5,  // a kDeliver a slow node takes late (same payload)
   kLateTimer = 6,    // a kTimer a slow node takes late (same payload)
+  kRejoin = 7,       // the node retries the meshes whose join failed
 };
 inline constexpr uint32_t kFaultEnd = 0x80000000u;
 

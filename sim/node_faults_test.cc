@@ -53,8 +53,8 @@ TEST(NodeFaults, Parse) {
 TEST(NodeFaults, DefaultConvergenceBound) {
   auto r = with_faults("  - {at: 10s, drift: {count: 1, rate: 0.9}}\n");
   ASSERT_TRUE(r.is_ok()) << r.status().message();
-  // (pruneEpochs 3 + 3) * H 1 s + pullInterval 5 s.
-  EXPECT_EQ(convergence_bound(*r), microseconds(11'000'000));
+  // (pruneEpochs 3 + 3) * H 1 s + 2 * pullInterval 5 s.
+  EXPECT_EQ(convergence_bound(*r), microseconds(16'000'000));
 }
 
 TEST(NodeFaults, MalformedIsRefusedWithFileLineAndKey) {

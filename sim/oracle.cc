@@ -120,7 +120,7 @@ void Oracle::report(int64_t at, uint32_t node, std::string what) {
 bool Oracle::quiet(int64_t now, int64_t fault_end, int64_t split_end) const {
   const Params& p = scenario_.params;
   const int64_t settle = (p.prune_epochs + 2) * p.heartbeat_interval.count();
-  return now - fault_end >= settle && now - split_end >= settle + p.pull_interval.count();
+  return now - fault_end >= settle && now - split_end >= settle + 2 * p.pull_interval.count();
 }
 
 bool Oracle::expected_in(uint32_t i, const std::string& id) const {
@@ -152,9 +152,15 @@ void Oracle::finish(int64_t now, int64_t fault_end, int64_t split_end) {
   check(now, fault_end, split_end);
   if (now - fault_end < convergence_bound(scenario_).count()) return;
   convergence_checked_ = true;
-  if (!check_views_all(now, true)) converged_since_ = -1;
-  // Quiet by then unless a split-type fault ended late; the leaders were checked above if so.
-  if (!quiet(now, fault_end, split_end) && !check_leaders_all(now, true)) converged_since_ = -1;
+  const bool views = check_views_all(now, true);
+  // When quiet, check() has just reported leader problems; otherwise (a split fault ended
+  // late against a short converge_within) the leaders are checked and reported here.
+  const bool leaders = check_leaders_all(now, !quiet(now, fault_end, split_end));
+  if (!(views && leaders)) {
+    converged_since_ = -1;
+  } else if (converged_since_ < 0) {
+    converged_since_ = now;
+  }
 }
 
 void Oracle::node_reset(uint32_t i) {

@@ -9,9 +9,10 @@
 //  - no route loop: every route a live node selected has a path without a repeated mesh
 //    (counting the mesh it was selected in) and not longer than Params::max_path;
 //  - leader agreement once quiet: the live peers of each mesh agree on one leader, the lowest
-//    key among them. Quiet means no fault for (prune_epochs + 2) * H, and for pullInterval more
-//    after a fault that can make live nodes remove each other (partition, clog, loss, slow):
-//    both sides of such a cut must first find each other again by a pull probe;
+//    key among them. Quiet means no fault for (prune_epochs + 2) * H, and for two pullIntervals
+//    more after a fault that can make live nodes remove each other (partition, clog, loss,
+//    slow): the sides of such a cut find each other again only by pull probes (see
+//    convergence_bound() in scenario.h for why it can take two);
 //  - liveness after healing (at the end of a run whose last fault ended at least
 //    convergence_bound() before): every live node's view of each mesh it is planned in equals
 //    the planned live membership of that mesh (nodes that left are ignored).

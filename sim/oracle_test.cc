@@ -135,7 +135,7 @@ TEST(Oracle, UnconvergedViewsAtTheEndAreViolations) {
   EXPECT_NE(r.first_violations[0].what.find("view differs from the planned live members: holds"),
             std::string::npos)
       << r.first_violations[0].what;
-  // The default bound (11 s here) is not over at the end: the check does not apply.
+  // The default bound (16 s here) is not over at the end: the check does not apply.
   const Scenario lenient = scenario("  - {at: 39s, crash: {count: 1}}\n");
   Simulation again(lenient, 1);
   EXPECT_EQ(again.run().invariant_violations, 0u);

@@ -517,7 +517,7 @@ std::string_view fault_kind(const FaultAction& action) {
 
 Duration convergence_bound(const Scenario& sc) {
   if (sc.expect.converge_within) return *sc.expect.converge_within;
-  return (sc.params.prune_epochs + 3) * sc.params.heartbeat_interval + sc.params.pull_interval;
+  return (sc.params.prune_epochs + 3) * sc.params.heartbeat_interval + 2 * sc.params.pull_interval;
 }
 
 Result<Duration> parse_duration(std::string_view text) {

@@ -134,7 +134,7 @@ struct Expectations {
   std::optional<double> control_bytes_per_node_per_second;
   // Liveness after healing (sim/oracle.h): at the end of a run whose last fault ended at least
   // this long before, every live node's view equals the planned live membership. Absent: the
-  // default, (pruneEpochs + 3) * heartbeatInterval + pullInterval.
+  // default, (pruneEpochs + 3) * heartbeatInterval + 2 * pullInterval.
   std::optional<Duration> converge_within;
 };
 
@@ -152,8 +152,10 @@ struct Scenario {
 
 // The bound of the liveness-after-healing check for a scenario (its own or the default): the
 // pruning of a dead node (prune_epochs + 1 epochs), one more epoch for its tombstone and the
-// leader's to settle, one for slack, and a pull round for the two sides of a healed partition
-// to find each other.
+// leader's to settle, one for slack, and two pull rounds for a healed cut: one for the two sides
+// to find each other, and one for a node that then merges the tombstones of every member it
+// knew (each side pruned the other) and is left alone with nobody to gossip to until its next
+// pull round probes a departed member (seen in swarm runs).
 Duration convergence_bound(const Scenario& sc);
 
 // "200ms", "2s", "1.5s", "5m", "1h", "250us", or a plain number of seconds ("30", "0.25").
@@ -164,5 +166,9 @@ Result<Duration> parse_duration(std::string_view text);
 Result<Scenario> parse_scenario(std::string_view yaml, const std::string& source_name);
 
 Result<Scenario> load_scenario_file(const std::string& path);
+
+// The scenario in the loader's format: parse_scenario() of the text gives back an equal
+// scenario (every value written exactly), so it replays the same run.
+std::string scenario_to_yaml(const Scenario& sc);
 
 }  // namespace smeg::sim
