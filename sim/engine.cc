@@ -207,11 +207,12 @@ void Simulation::arm(uint32_t i) {
   if (!n.alive) return;
   const Time t = n.node->poll_timeout();
   if (t == kNever) return;
-  // The node asks in its own time; the queue runs in virtual time.
-  const int64_t at = n.clock.to_virtual(t.count(), now_);
+  // The node asks in its own time; the queue runs in virtual time. (An exact clock keeps the
+  // deadline as it is, past or not, so runs without clock faults are the same as before.)
+  const int64_t at = n.clock.exact() ? t.count() : n.clock.to_virtual(t.count(), now_);
   if (at >= n.armed_at) return;
   n.armed_at = at;
-  queue_.push(at, EventKind::kTimer, i, static_cast<uint32_t>(++n.timer_gen));
+  queue_.push(std::max(at, now_), EventKind::kTimer, i, static_cast<uint32_t>(++n.timer_gen));
 }
 
 void Simulation::drain(uint32_t i) {
