@@ -4,6 +4,8 @@
 #include <cmath>
 #include <map>
 
+#include "sim/clock.h"
+
 namespace smeg::sim {
 
 struct Simulation::SimNode {
@@ -19,7 +21,13 @@ struct Simulation::SimNode {
   bool left = false;              // left a mesh on purpose: its removal is not a false prune
   uint64_t version_at_crash = 0;  // its record's version when it last crashed (0: never)
   uint64_t timer_gen = 0;
-  int64_t armed_at = INT64_MAX;
+  int64_t armed_at = INT64_MAX;  // virtual time
+  LocalClock clock;
+  // Slow node: inputs before slow_until are taken slow_delay late; inputs queue behind each
+  // other, so none is taken before handled_until (the last late input's time).
+  int64_t slow_until = 0;
+  int64_t slow_delay = 0;
+  int64_t handled_until = 0;
 };
 
 uint64_t Traffic::total_messages() const {
@@ -38,7 +46,7 @@ namespace {
 constexpr int64_t kFormationStep = 1000;  // microseconds between two starting nodes
 }  // namespace
 
-Simulation::Simulation(const Scenario& scenario, uint64_t seed)
+Simulation::Simulation(const Scenario& scenario, uint64_t seed, OracleOptions oracle)
     : scenario_(scenario),
       seed_(seed),
       rng_(mix64(seed ^ 0x73696d2d656e67ULL)),
@@ -46,12 +54,21 @@ Simulation::Simulation(const Scenario& scenario, uint64_t seed)
       net_(scenario.network, 0),
       metrics_(0) {
   build();
+  if (oracle.enabled) oracle_ = std::make_unique<Oracle>(*this, scenario_, oracle);
+  next_check_ = scenario_.params.heartbeat_interval.count();
 }
 
 Simulation::~Simulation() = default;
 
 const Node& Simulation::node(uint32_t i) const { return *nodes_[i]->node; }
 bool Simulation::alive(uint32_t i) const { return nodes_[i]->alive; }
+bool Simulation::started(uint32_t i) const { return nodes_[i]->started; }
+bool Simulation::left(uint32_t i) const { return nodes_[i]->left; }
+Role Simulation::role(uint32_t i) const { return nodes_[i]->role; }
+const std::vector<std::string>& Simulation::planned_meshes(uint32_t i) const {
+  return nodes_[i]->meshes;
+}
+int64_t Simulation::local_time(uint32_t i) const { return nodes_[i]->clock.local(now_); }
 
 std::vector<bool> Simulation::live_nodes() const {
   std::vector<bool> live(nodes_.size());
@@ -232,7 +249,7 @@ void Simulation::resume_meshes(uint32_t i) {
       if (image.id != id) continue;
       MeshImage mine = image;
       mine.options = options_for(i);
-      (void)n.node->resume_mesh(Time(now_), n.rng, std::move(mine));
+      (void)n.node->resume_mesh(Time(local_time(i)), n.rng, std::move(mine));
     }
   }
   // The images hold a reference to every record: let them go once everyone has started.
@@ -253,7 +270,7 @@ void Simulation::join_meshes(uint32_t i) {
     }
     if (candidates.empty()) continue;
     const uint32_t via = candidates[rng_.uniform(candidates.size())];
-    (void)n.node->join_mesh(Time(now_), mesh, options_for(i), endpoint_of(via));
+    (void)n.node->join_mesh(Time(local_time(i)), mesh, options_for(i), endpoint_of(via));
   }
 }
 
@@ -262,7 +279,7 @@ void Simulation::start_node(uint32_t i, uint32_t how) {
   n.started = true;
   n.alive = true;
   if (how == kStartCreate) {
-    (void)n.node->create_mesh(Time(now_), n.rng, n.meshes.front(), options_for(i));
+    (void)n.node->create_mesh(Time(local_time(i)), n.rng, n.meshes.front(), options_for(i));
   } else if (how == kStartResume) {
     resume_meshes(i);
   } else {
@@ -276,10 +293,13 @@ void Simulation::arm(uint32_t i) {
   SimNode& n = *nodes_[i];
   if (!n.alive) return;
   const Time t = n.node->poll_timeout();
-  if (t == kNever || t.count() >= n.armed_at) return;
-  n.armed_at = t.count();
-  queue_.push(std::max(t.count(), now_), EventKind::kTimer, i,
-              static_cast<uint32_t>(++n.timer_gen));
+  if (t == kNever) return;
+  // The node asks in its own time; the queue runs in virtual time. (An exact clock keeps the
+  // deadline as it is, past or not, so runs without clock faults are the same as before.)
+  const int64_t at = n.clock.exact() ? t.count() : n.clock.to_virtual(t.count(), now_);
+  if (at >= n.armed_at) return;
+  n.armed_at = at;
+  queue_.push(std::max(at, now_), EventKind::kTimer, i, static_cast<uint32_t>(++n.timer_gen));
 }
 
 void Simulation::drain(uint32_t i) {
@@ -309,6 +329,11 @@ void Simulation::drain(uint32_t i) {
       if (formed_) ++(ev->type == EventType::kLeaderChanged ? leader_changes_ : route_changes_);
       continue;
     }
+    // A failed join is retried, as a daemon would: a join through a bootstrap that is cut off
+    // (a partition, a clog) is not the end of the node.
+    if (ev->type == EventType::kJoinFailed && n.alive) {
+      queue_.push(now_ + scenario_.params.join_retry.count(), EventKind::kRejoin, i, 0);
+    }
     if (ev->type != EventType::kMemberAdded && ev->type != EventType::kMemberRemoved) continue;
     uint32_t x = 0;
     if (!index_of_key(ev->node, x)) continue;
@@ -327,10 +352,11 @@ void Simulation::drain(uint32_t i) {
 }
 
 void Simulation::deliver(const SimEvent& e) {
+  if (defer(e)) return;
   SimNode& n = *nodes_[e.node];
   if (n.alive) {
     // By index, not by reference: handling the message may queue new ones and grow the pool.
-    n.node->handle_message(Time(now_), n.rng, endpoint_of(messages_[e.payload].from),
+    n.node->handle_message(Time(local_time(e.node)), n.rng, endpoint_of(messages_[e.payload].from),
                            messages_[e.payload].bytes);
     drain(e.node);
     arm(e.node);
@@ -344,9 +370,9 @@ void Simulation::deliver(const SimEvent& e) {
 
 void Simulation::fire_timer(const SimEvent& e) {
   SimNode& n = *nodes_[e.node];
-  if (!n.alive || e.payload != static_cast<uint32_t>(n.timer_gen)) return;
+  if (!n.alive || e.payload != static_cast<uint32_t>(n.timer_gen) || defer(e)) return;
   n.armed_at = INT64_MAX;
-  n.node->handle_timeout(Time(now_), n.rng);
+  n.node->handle_timeout(Time(local_time(e.node)), n.rng);
   drain(e.node);
   arm(e.node);
 }
@@ -427,6 +453,7 @@ void Simulation::run_fault(const SimEvent& e) {
   const bool end = (e.payload & kFaultEnd) != 0;
   if (!end && hook_) hook_(*this, e.payload);
   const Fault& f = scenario_.faults[e.payload & ~kFaultEnd];
+  if (!end) note_fault_end(now_, false);
   if (const auto* c = std::get_if<CrashFault>(&f.action)) {
     if (c->target == CrashFault::Target::kLeader) {
       crash(current_leader());
@@ -462,8 +489,9 @@ void Simulation::run_fault(const SimEvent& e) {
         for (const std::string& id : n.node->mesh_ids()) images.push_back(*n.node->mesh_image(id));
       }
       n.node = std::make_unique<Node>(n.keys, scenario_.params, &pool_);
+      if (oracle_) oracle_->node_reset(x);
       for (MeshImage& image : images) {
-        (void)n.node->resume_mesh(Time(now_), n.rng, std::move(image));
+        (void)n.node->resume_mesh(Time(local_time(x)), n.rng, std::move(image));
       }
       if (r->wipe) join_meshes(x);
       drain(x);
@@ -491,6 +519,7 @@ void Simulation::run_fault(const SimEvent& e) {
         group_of[all[next]] = static_cast<uint16_t>(g);
     }
     net_.partition(std::move(group_of), p->one_way);
+    note_fault_end(now_ + p->length.count(), true);
     queue_.push(now_ + p->length.count(), EventKind::kFault, 0, e.payload | kFaultEnd);
   } else if (const auto* j = std::get_if<JoinFault>(&f.action)) {
     for (uint32_t k = 0; k < j->count && next_spare_ < spare_.size(); ++k) {
@@ -515,14 +544,18 @@ void Simulation::run_fault(const SimEvent& e) {
       const uint32_t x = members[at];
       members.erase(members.begin() + static_cast<std::ptrdiff_t>(at));
       nodes_[x]->left = true;
-      (void)nodes_[x]->node->leave_mesh(Time(now_), nodes_[x]->rng, l->mesh);
+      (void)nodes_[x]->node->leave_mesh(Time(local_time(x)), nodes_[x]->rng, l->mesh);
       drain(x);
       arm(x);
     }
   } else if (const auto* lo = std::get_if<LossFault>(&f.action)) {
     net_.override_loss(lo->value, now_ + lo->length.count());
+    note_fault_end(now_ + lo->length.count(), true);
   } else if (const auto* cl = std::get_if<ClogFault>(&f.action)) {
     for (uint32_t x : pick_live(cl->fraction, 0)) net_.clog(x, now_ + cl->length.count());
+    note_fault_end(now_ + cl->length.count(), true);
+  } else {
+    node_fault(f.action);
   }
 }
 
@@ -534,6 +567,7 @@ bool Simulation::run_until(int64_t t) {
   const int64_t stop = std::min(t, end);
   while (!queue_.empty() && queue_.top().at <= stop) {
     const SimEvent e = queue_.pop();
+    if (oracle_) check_until(e.at);
     now_ = e.at;
     if (!formed_ && now_ >= formed_at_) {
       formed_ = true;
@@ -544,9 +578,11 @@ bool Simulation::run_until(int64_t t) {
     pending_sum_ += queue_.size();
     switch (e.kind) {
       case EventKind::kDeliver:
+      case EventKind::kLateDeliver:
         deliver(e);
         break;
       case EventKind::kTimer:
+      case EventKind::kLateTimer:
         fire_timer(e);
         break;
       case EventKind::kFault:
@@ -555,9 +591,17 @@ bool Simulation::run_until(int64_t t) {
       case EventKind::kStart:
         start_node(e.node, e.payload);
         break;
+      case EventKind::kRejoin:
+        rejoin(e.node);
+        break;
     }
   }
   now_ = std::max(now_, stop);
+  if (oracle_ && stop == end && !finished_) {
+    finished_ = true;
+    check_until(end);
+    oracle_->finish(end, fault_end_, split_end_);
+  }
   return stop < end;
 }
 
@@ -582,6 +626,10 @@ RunSummary Simulation::summary() const {
   s.failure_convergence = metrics_.failure_convergence(live);
   s.join_dissemination = metrics_.join_dissemination(live);
   s.false_prunes = metrics_.false_prunes();
+  if (oracle_) {
+    s.invariant_violations = oracle_->violations();
+    s.first_violations = oracle_->first_violations();
+  }
   const double measured = static_cast<double>(now_ - formed_at_) / 1e6;
   if (formed_ && measured > 0 && live_count > 0) {
     const double per = static_cast<double>(live_count) * measured;
@@ -623,6 +671,82 @@ uint64_t Simulation::digest() const {
   }
   h = mix64(h ^ rng_.peek());
   return mix64(h ^ net_rng_.peek());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Node faults (clock skew and drift, slow nodes) and the oracle's hooks
+
+bool Simulation::defer(const SimEvent& e) {
+  SimNode& n = *nodes_[e.node];
+  if (e.kind == EventKind::kLateDeliver || e.kind == EventKind::kLateTimer) return false;
+  if (!n.alive || (now_ >= n.slow_until && now_ >= n.handled_until)) return false;
+  // Late, and behind every input taken late before it (also after the slow spell, until the
+  // backlog is gone). A crash does not empty the backlog: inputs taken after a restart are
+  // like messages the network delayed, which the protocol must bear anyway.
+  const int64_t delay = now_ < n.slow_until ? n.slow_delay : 0;
+  n.handled_until = std::max(n.handled_until, now_ + delay);
+  queue_.push(n.handled_until,
+              e.kind == EventKind::kDeliver ? EventKind::kLateDeliver : EventKind::kLateTimer,
+              e.node, e.payload);
+  return true;
+}
+
+void Simulation::rejoin(uint32_t i) {
+  SimNode& n = *nodes_[i];
+  if (!n.alive) return;
+  // join_meshes() skips nothing, and the core refuses a mesh the node is already in; a mesh it
+  // left on purpose is not joined again.
+  if (n.left) {
+    for (const std::string& id : n.meshes) {
+      if (!n.node->mesh(id)) return;
+    }
+  }
+  join_meshes(i);
+  drain(i);
+  arm(i);
+}
+
+// The node's deadline is in its own time, which just changed: arm its timer afresh.
+void Simulation::rearm(uint32_t i) {
+  SimNode& n = *nodes_[i];
+  ++n.timer_gen;
+  n.armed_at = INT64_MAX;
+  arm(i);
+}
+
+void Simulation::node_fault(const FaultAction& action) {
+  if (const auto* sk = std::get_if<SkewFault>(&action)) {
+    for (uint32_t x : pick_live(sk->who.fraction, sk->who.count)) {
+      nodes_[x]->clock.skew(now_, sk->offset.count());
+      note_fault_end(nodes_[x]->clock.slew_end(), false);
+      rearm(x);
+    }
+  } else if (const auto* d = std::get_if<DriftFault>(&action)) {
+    for (uint32_t x : pick_live(d->who.fraction, d->who.count)) {
+      nodes_[x]->clock.drift(now_, d->rate);
+      note_fault_end(nodes_[x]->clock.slew_end(), false);
+      rearm(x);
+    }
+  } else if (const auto* sl = std::get_if<SlowFault>(&action)) {
+    for (uint32_t x : pick_live(sl->who.fraction, sl->who.count)) {
+      SimNode& n = *nodes_[x];
+      n.slow_until = std::max(n.slow_until, now_ + sl->length.count());
+      n.slow_delay = sl->delay.count();
+      // Its last late input is taken a delay after the spell ends.
+      note_fault_end(n.slow_until + n.slow_delay, true);
+    }
+  }
+}
+
+void Simulation::note_fault_end(int64_t end, bool split) {
+  fault_end_ = std::max(fault_end_, end);
+  if (split) split_end_ = std::max(split_end_, end);
+}
+
+void Simulation::check_until(int64_t t) {
+  // Every heartbeat interval; the checks only read, so they cannot change what happens next.
+  const int64_t every = scenario_.params.heartbeat_interval.count();
+  for (; next_check_ < t; next_check_ += every) oracle_->check(next_check_, fault_end_, split_end_);
 }
 
 }  // namespace smeg::sim

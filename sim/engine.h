@@ -18,6 +18,7 @@
 #include "sim/exits.h"
 #include "sim/metrics.h"
 #include "sim/network.h"
+#include "sim/oracle.h"
 #include "sim/scenario.h"
 
 namespace smeg::sim {
@@ -42,6 +43,8 @@ struct RunSummary {
   SampleSummary join_dissemination;
   uint64_t false_prunes = 0;
   double control_bytes_per_node_per_second = 0;
+  uint64_t invariant_violations = 0;  // see sim/oracle.h
+  std::vector<Violation> first_violations;
   double messages_per_node_per_second = 0;
   // Steady traffic (from the end of formation), per type, per live node per second.
   std::array<double, Traffic::kTypes> type_messages_per_node_per_second{};
@@ -55,7 +58,7 @@ struct RunSummary {
 
 class Simulation {
  public:
-  Simulation(const Scenario& scenario, uint64_t seed);
+  Simulation(const Scenario& scenario, uint64_t seed, OracleOptions oracle = {});
   ~Simulation();
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
@@ -87,6 +90,15 @@ class Simulation {
   // its index in scenario().faults), with the state as it is then; topology snapshots hang here.
   using Hook = std::function<void(const Simulation&, std::optional<size_t> fault)>;
   void set_hook(Hook hook) { hook_ = std::move(hook); }
+  // The plan of node i, for the oracles.
+  bool started(uint32_t i) const;
+  bool left(uint32_t i) const;
+  Role role(uint32_t i) const;
+  const std::vector<std::string>& planned_meshes(uint32_t i) const;
+  // The invariant checker (null when disabled).
+  const Oracle* oracle() const { return oracle_.get(); }
+  // Node i's clock now (its local time; sim/clock.h).
+  int64_t local_time(uint32_t i) const;
 
  private:
   struct SimNode;
@@ -117,6 +129,14 @@ class Simulation {
   void run_fault(const SimEvent& e);
   void drain(uint32_t i);
   void arm(uint32_t i);
+  // Node faults: clocks and slow nodes.
+  bool defer(const SimEvent& e);
+  void node_fault(const FaultAction& action);
+  void rearm(uint32_t i);
+  void rejoin(uint32_t i);
+  // Oracle checks due up to virtual time t (the state as it stands before t's events).
+  void check_until(int64_t t);
+  void note_fault_end(int64_t end, bool split);
 
   void crash(uint32_t i);
   std::vector<uint32_t> pick_live(double fraction, uint32_t count);
@@ -153,6 +173,11 @@ class Simulation {
   bool formed_ = false;
   int64_t formed_at_ = 0;
   Hook hook_;
+  std::unique_ptr<Oracle> oracle_;
+  int64_t next_check_ = 0;
+  bool finished_ = false;
+  int64_t fault_end_ = 0;  // when the last fault ended or ends (oracle.h: quiet)
+  int64_t split_end_ = 0;  // the same for faults that can make live nodes remove each other
 };
 
 }  // namespace smeg::sim

@@ -12,10 +12,13 @@
 namespace smeg::sim {
 
 enum class EventKind : uint8_t {
-  kDeliver = 1,  // payload: index of the message in the simulator's message pool
-  kTimer = 2,    // payload: the node's timer generation when armed (stale ones are skipped)
-  kFault = 3,    // payload: index of the scenario fault (| kFaultEnd: the end of a timed fault)
-  kStart = 4,    // the node starts (creates or joins its meshes)
+  kDeliver = 1,      // payload: index of the message in the simulator's message pool
+  kTimer = 2,        // payload: the node's timer generation when armed (stale ones are skipped)
+  kFault = 3,        // payload: index of the scenario fault (| kFaultEnd: the end of a timed fault)
+  kStart = 4,        // the node starts (creates or joins its meshes)
+  kLateDeliver = 5,  // a kDeliver a slow node takes late (same payload)
+  kLateTimer = 6,    // a kTimer a slow node takes late (same payload)
+  kRejoin = 7,       // the node retries the meshes whose join failed
 };
 inline constexpr uint32_t kFaultEnd = 0x80000000u;
 

@@ -82,9 +82,10 @@ std::string summary_json(const RunSummary& r, const RunTiming& t) {
   samples_json(out, "join_dissemination", r.join_dissemination);
   appendf(out,
           ", \"false_prunes\": %" PRIu64
-          ", \"control_bytes_per_node_per_second\": %.1f, "
-          "\"messages_per_node_per_second\": %.2f, \"traffic_by_type\": {",
-          r.false_prunes, r.control_bytes_per_node_per_second, r.messages_per_node_per_second);
+          ", \"control_bytes_per_node_per_second\": %.1f, \"invariant_violations\": %" PRIu64
+          ", \"messages_per_node_per_second\": %.2f, \"traffic_by_type\": {",
+          r.false_prunes, r.control_bytes_per_node_per_second, r.invariant_violations,
+          r.messages_per_node_per_second);
   traffic_json(out, r);
   appendf(out,
           "}, \"mean_pending_events\": %.0f, \"bare_heap_events_per_second\": %.0f, "

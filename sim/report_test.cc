@@ -56,7 +56,8 @@ TEST(SummaryJson, FieldsInOrderAndNameEscaped) {
             "\"p99\": 4.040000, \"max\": 4.050000, \"unconverged\": 1}, \"join_dissemination\": "
             "{\"count\": 0, \"p50\": 0.000000, \"p99\": 0.000000, \"max\": 0.000000, "
             "\"unconverged\": 0}, \"false_prunes\": 2, \"control_bytes_per_node_per_second\": "
-            "2264.5, \"messages_per_node_per_second\": 20.36, \"traffic_by_type\": {\"" +
+            "2264.5, \"invariant_violations\": 0, \"messages_per_node_per_second\": 20.36, "
+            "\"traffic_by_type\": {\"" +
                 std::string(message_type_name(static_cast<MessageType>(3))) +
                 "\": {\"messages\": 1.500, \"bytes\": 100.0}}, \"mean_pending_events\": 32, "
                 "\"bare_heap_events_per_second\": 2000, \"heap_ratio\": 0.2500, "

@@ -162,6 +162,10 @@ class Parser {
   Status parse_faults(const Node& n, Scenario& sc) const;
   Status parse_fault(const Node& n, const std::string& kind, const std::string& key,
                      FaultAction& out) const;
+  Status parse_node_fault(const Node& n, const std::string& kind, const std::string& key,
+                          FaultAction& out) const;
+  Status read_pick(const Node& n, const std::string& key, Keys allowed, NodePick& out) const;
+  Status read_offset(const Node& n, const std::string& key, Duration& out) const;
   Status parse_expect(const Node& n, Expectations& e) const;
   Status read_mesh_ref(const Node& n, const std::string& key, std::string& out) const;
 
@@ -313,7 +317,8 @@ Status Parser::parse_faults(const Node& n, Scenario& sc) const {
     const Node f = n[i];
     const std::string path = item("faults", i);
     SCEN_TRY(check_map(f, path,
-                       {"at", "crash", "join", "leave", "loss", "clog", "partition", "restart"}));
+                       {"at", "crash", "join", "leave", "loss", "clog", "partition", "restart",
+                        "skew", "drift", "slow"}));
     SCEN_TRY(require(f, path, {"at"}));
     Fault fault;
     fault.line = f.Mark().line + 1;
@@ -331,7 +336,8 @@ Status Parser::parse_faults(const Node& n, Scenario& sc) const {
     }
     if (kind.empty()) {
       return fail(f, path,
-                  "needs a fault kind: crash, restart, partition, join, leave, loss, clog");
+                  "needs a fault kind: crash, restart, partition, join, leave, loss, clog, skew, "
+                  "drift, slow");
     }
     SCEN_TRY(parse_fault(f[kind], kind, child(path, kind), fault.action));
     sc.faults.push_back(std::move(fault));
@@ -411,13 +417,73 @@ Status Parser::parse_fault(const Node& n, const std::string& kind, const std::st
     SCEN_TRY(read_fraction(n["value"], child(key, "value"), l.value, true));
     SCEN_TRY(read_duration(n["for"], child(key, "for"), l.length, true));
     out = l;
-  } else {  // clog: check_map in parse_faults admits no other kind
+  } else if (kind == "clog") {
     ClogFault c;
     SCEN_TRY(check_map(n, key, {"fraction", "for"}));
     SCEN_TRY(require(n, key, {"fraction", "for"}));
     SCEN_TRY(read_fraction(n["fraction"], child(key, "fraction"), c.fraction));
     SCEN_TRY(read_duration(n["for"], child(key, "for"), c.length, true));
     out = c;
+  } else {  // skew, drift, slow: check_map in parse_faults admits no other kind
+    SCEN_TRY(parse_node_fault(n, kind, key, out));
+  }
+  return Status::ok();
+}
+
+// Exactly one of `fraction` and `count` picks the nodes; `allowed` are the fault's keys.
+Status Parser::read_pick(const Node& n, const std::string& key, Keys allowed, NodePick& out) const {
+  SCEN_TRY(check_map(n, key, allowed));
+  if (n["fraction"] && n["count"]) return fail(n, key, "needs one of fraction, count, not both");
+  if (n["fraction"]) {
+    SCEN_TRY(read_fraction(n["fraction"], child(key, "fraction"), out.fraction));
+    if (out.fraction == 0.0) return fail(n["fraction"], child(key, "fraction"), "must be positive");
+  } else if (n["count"]) {
+    SCEN_TRY(read_u32(n["count"], child(key, "count"), out.count, 1));
+  } else {
+    return fail(n, key, "needs one of fraction, count");
+  }
+  return Status::ok();
+}
+
+// A duration with an optional leading '-' (only clock offsets may be negative).
+Status Parser::read_offset(const Node& n, const std::string& key, Duration& out) const {
+  if (!n.IsScalar()) return fail(n, key, "must be a duration such as 2s or -500ms");
+  const std::string& text = n.Scalar();
+  const bool negative = !text.empty() && text[0] == '-';
+  Result<Duration> d = parse_duration(negative ? std::string_view(text).substr(1) : text);
+  if (!d) return fail(n, key, d.status().message());
+  if (*d > std::chrono::hours(1)) return fail(n, key, "must be within 1h either way");
+  out = negative ? -*d : *d;
+  return Status::ok();
+}
+
+Status Parser::parse_node_fault(const Node& n, const std::string& kind, const std::string& key,
+                                FaultAction& out) const {
+  if (kind == "skew") {
+    SkewFault f;
+    SCEN_TRY(read_pick(n, key, {"fraction", "count", "offset"}, f.who));
+    SCEN_TRY(require(n, key, {"offset"}));
+    SCEN_TRY(read_offset(n["offset"], child(key, "offset"), f.offset));
+    out = f;
+  } else if (kind == "drift") {
+    DriftFault f;
+    SCEN_TRY(read_pick(n, key, {"fraction", "count", "rate"}, f.who));
+    SCEN_TRY(require(n, key, {"rate"}));
+    SCEN_TRY(read_double(n["rate"], child(key, "rate"), f.rate));
+    // Real oscillators are off by parts per million; 10 % is already a broken machine.
+    if (f.rate < 0.9 || f.rate > 1.1)
+      return fail(n["rate"], child(key, "rate"), "must be in [0.9, 1.1]");
+    out = f;
+  } else {
+    SlowFault f;
+    SCEN_TRY(read_pick(n, key, {"fraction", "count", "delay", "for"}, f.who));
+    SCEN_TRY(require(n, key, {"delay", "for"}));
+    SCEN_TRY(read_duration(n["delay"], child(key, "delay"), f.delay, true));
+    if (f.delay > std::chrono::minutes(1)) {
+      return fail(n["delay"], child(key, "delay"), "must be at most 1m");
+    }
+    SCEN_TRY(read_duration(n["for"], child(key, "for"), f.length, true));
+    out = f;
   }
   return Status::ok();
 }
@@ -426,7 +492,7 @@ Status Parser::parse_expect(const Node& n, Expectations& e) const {
   SCEN_TRY(
       check_map(n, "expect",
                 {"failure_convergence_p99", "failure_convergence_max", "join_dissemination_p99",
-                 "false_prunes", "control_bytes_per_node_per_second"}));
+                 "false_prunes", "control_bytes_per_node_per_second", "converge_within"}));
   const auto bound = [&](const char* name, std::optional<Duration>& out) -> Status {
     if (!n[name]) return Status::ok();
     Duration d{0};
@@ -437,6 +503,7 @@ Status Parser::parse_expect(const Node& n, Expectations& e) const {
   SCEN_TRY(bound("failure_convergence_p99", e.failure_convergence_p99));
   SCEN_TRY(bound("failure_convergence_max", e.failure_convergence_max));
   SCEN_TRY(bound("join_dissemination_p99", e.join_dissemination_p99));
+  SCEN_TRY(bound("converge_within", e.converge_within));
   if (const Node fp = n["false_prunes"]) {
     uint64_t v = 0;
     SCEN_TRY(read_uint(fp, "expect.false_prunes", std::numeric_limits<uint64_t>::max(), v));
@@ -455,10 +522,15 @@ Status Parser::parse_expect(const Node& n, Expectations& e) const {
 }  // namespace
 
 std::string_view fault_kind(const FaultAction& action) {
-  static constexpr std::string_view kNames[] = {"crash", "restart", "partition", "join",
-                                                "leave", "loss",    "clog"};
+  static constexpr std::string_view kNames[] = {"crash", "restart", "partition", "join",  "leave",
+                                                "loss",  "clog",    "skew",      "drift", "slow"};
   static_assert(std::size(kNames) == std::variant_size_v<FaultAction>);
   return kNames[action.index()];
+}
+
+Duration convergence_bound(const Scenario& sc) {
+  if (sc.expect.converge_within) return *sc.expect.converge_within;
+  return (sc.params.prune_epochs + 3) * sc.params.heartbeat_interval + 2 * sc.params.pull_interval;
 }
 
 Result<Duration> parse_duration(std::string_view text) {

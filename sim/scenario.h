@@ -88,8 +88,35 @@ struct ClogFault {
   Duration length{0};
 };
 
+// Which live nodes a node fault hits: `count` of them if set, else this fraction.
+struct NodePick {
+  double fraction = 0.0;
+  uint32_t count = 0;
+};
+
+// From now on the picked nodes' clocks read `offset` ahead (negative: behind; see sim/clock.h
+// for how a clock goes back without stepping back).
+struct SkewFault {
+  NodePick who;
+  Duration offset{0};
+};
+
+// From now on the picked nodes' clocks run at `rate` times real time (0.9 to 1.1).
+struct DriftFault {
+  NodePick who;
+  double rate = 1.0;
+};
+
+// The picked nodes handle every input (message, timer) `delay` late, in arrival order, for a
+// while: slow, not crashed.
+struct SlowFault {
+  NodePick who;
+  Duration delay{0};
+  Duration length{0};  // YAML `for`
+};
+
 using FaultAction = std::variant<CrashFault, RestartFault, PartitionFault, JoinFault, LeaveFault,
-                                 LossFault, ClogFault>;
+                                 LossFault, ClogFault, SkewFault, DriftFault, SlowFault>;
 
 struct Fault {
   Duration at{0};
@@ -107,6 +134,10 @@ struct Expectations {
   std::optional<Duration> join_dissemination_p99;
   std::optional<uint64_t> false_prunes;
   std::optional<double> control_bytes_per_node_per_second;
+  // Liveness after healing (sim/oracle.h): at the end of a run whose last fault ended at least
+  // this long before, every live node's view equals the planned live membership. Absent: the
+  // default, (pruneEpochs + 3) * heartbeatInterval + 2 * pullInterval.
+  std::optional<Duration> converge_within;
 };
 
 // How the meshes come to be at the start of a run.
@@ -133,6 +164,14 @@ struct Scenario {
   Expectations expect;
 };
 
+// The bound of the liveness-after-healing check for a scenario (its own or the default): the
+// pruning of a dead node (prune_epochs + 1 epochs), one more epoch for its tombstone and the
+// leader's to settle, one for slack, and two pull rounds for a healed cut: one for the two sides
+// to find each other, and one for a node that then merges the tombstones of every member it
+// knew (each side pruned the other) and is left alone with nobody to gossip to until its next
+// pull round probes a departed member (seen in swarm runs).
+Duration convergence_bound(const Scenario& sc);
+
 // "200ms", "2s", "1.5s", "5m", "1h", "250us", or a plain number of seconds ("30", "0.25").
 // No sign, no exponent; the value is truncated to whole microseconds.
 Result<Duration> parse_duration(std::string_view text);
@@ -141,5 +180,9 @@ Result<Duration> parse_duration(std::string_view text);
 Result<Scenario> parse_scenario(std::string_view yaml, const std::string& source_name);
 
 Result<Scenario> load_scenario_file(const std::string& path);
+
+// The scenario in the loader's format: parse_scenario() of the text gives back an equal
+// scenario (every value written exactly), so it replays the same run.
+std::string scenario_to_yaml(const Scenario& sc);
 
 }  // namespace smeg::sim

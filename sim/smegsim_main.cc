@@ -2,10 +2,12 @@
 //
 //   smegsim run SCENARIO.yaml [--seed N] [--nodes N] [--out DIR] [--json] [--quiet]
 //   smegsim check SCENARIO.yaml [--seed N] [--nodes N]
+//   smegsim swarm --seeds A..B [--nodes N] [--print-scenario]
 //
-// Exit codes: 0 ok; 1 an `expect:` bound failed or two runs of one seed differed (the seed and
-// the command that replays it are printed); 2 bad usage, a bad scenario file, or an --out
-// directory or file that could not be written.
+// Exit codes: 0 ok; 1 an `expect:` bound failed, an invariant was violated (sim/oracle.h), two
+// runs of one seed differed, or a swarm seed failed (the seed and the command that replays it
+// are printed); 2 bad usage, a bad scenario file, or an --out directory or file that could not
+// be written.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -23,6 +25,7 @@
 #include "sim/report.h"
 #include "sim/scaling.h"
 #include "sim/scenario.h"
+#include "sim/swarm.h"
 
 namespace smeg::sim {
 namespace {
@@ -30,13 +33,18 @@ namespace {
 constexpr const char* kUsage =
     "usage: smegsim run SCENARIO.yaml [--seed N] [--nodes N] [--out DIR] [--json] [--quiet]\n"
     "       smegsim check SCENARIO.yaml [--seed N] [--nodes N]\n"
+    "       smegsim swarm --seeds A..B [--nodes N] [--print-scenario]\n"
     "\n"
     "  run     simulate the scenario and report its figures (--json: one JSON object on stdout;\n"
-    "          --quiet: no progress bar on stderr); exit 1 if an expect: bound fails\n"
+    "          --quiet: no progress bar on stderr); exit 1 if an expect: bound fails or an\n"
+    "          invariant is violated\n"
     "  check   run the scenario twice with one seed; exit 1 if the digests differ\n"
+    "  swarm   for each seed A..B, draw a random fault scenario of N nodes (default 40), run it\n"
+    "          with the invariant oracles and print one line; exit 1 if any seed failed\n"
+    "          (--print-scenario: print the drawn scenarios as YAML instead of running them)\n"
     "  --seed N   the run seed (default: the scenario's `seed`)\n"
     "  --nodes N  scale the planned nodes (peers, clients, bridges) to N, in proportion per\n"
-    "             mesh; join-fault spares come on top\n"
+    "             mesh; join-fault spares come on top (swarm: the nodes of each drawn scenario)\n"
     "  --out DIR  also write summary.json, samples.csv, cdf.svg and topology-*.dot into DIR\n";
 
 struct Args {
@@ -208,6 +216,17 @@ std::vector<std::string> check_expectations(const Scenario& sc, const RunSummary
   return failed;
 }
 
+// The first violations, with the virtual time and the node.
+void print_violations(const RunSummary& r) {
+  if (r.invariant_violations == 0) return;
+  std::fprintf(stderr, "smegsim: %" PRIu64 " invariant violations; the first:\n",
+               r.invariant_violations);
+  for (const Violation& v : r.first_violations) {
+    std::fprintf(stderr, "  t=%.3f s node %u: %s\n", static_cast<double>(v.at) / 1e6, v.node,
+                 v.what.c_str());
+  }
+}
+
 int run(const Args& a, const Scenario& sc) {
   const uint64_t seed = a.seed.value_or(sc.seed);
   // The directory first: a bad --out fails before a long run, not after it.
@@ -280,10 +299,12 @@ int run(const Args& a, const Scenario& sc) {
     std::printf("false prunes: %" PRIu64 "; control traffic %.0f B/s per node; digest %016" PRIx64
                 "\n",
                 r.false_prunes, r.control_bytes_per_node_per_second, r.digest);
+    std::printf("invariant violations: %" PRIu64 "\n", r.invariant_violations);
   }
   const auto failed = check_expectations(sc, r);
-  if (failed.empty()) return 0;
+  if (failed.empty() && r.invariant_violations == 0) return 0;
   for (const auto& f : failed) std::fprintf(stderr, "smegsim: expect failed: %s\n", f.c_str());
+  print_violations(r);
   std::fprintf(stderr, "smegsim: seed %" PRIu64 "; replay: %s\n", seed,
                replay_command(a, seed).c_str());
   return 1;
@@ -303,11 +324,108 @@ int check(const Args& a, const Scenario& sc) {
   return 1;
 }
 
+// ---------------------------------------------------------------------------------------------
+// smegsim swarm
+
+struct SwarmArgs {
+  uint64_t first = 0, last = 0;
+  uint32_t nodes = 40;
+  bool print = false;
+};
+
+bool parse_u64(const std::string& v, uint64_t& out) {
+  char* end = nullptr;
+  errno = 0;
+  out = std::strtoull(v.c_str(), &end, 10);
+  return !v.empty() && v[0] != '-' && v[0] != '+' && *end == '\0' && errno == 0;
+}
+
+// Parses `swarm ...`; on error prints it and returns false with the exit code.
+bool parse_swarm_args(const std::vector<std::string>& args, SwarmArgs& a, int& exit_code) {
+  bool have_seeds = false;
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& s = args[i];
+    const bool takes_value = s == "--seeds" || s == "--nodes";
+    if (takes_value && i + 1 >= args.size()) {
+      exit_code = usage_error(s + " needs a value");
+      return false;
+    }
+    if (s == "--seeds") {
+      const std::string& v = args[++i];
+      const size_t dots = v.find("..");
+      if (dots == std::string::npos || !parse_u64(v.substr(0, dots), a.first) ||
+          !parse_u64(v.substr(dots + 2), a.last) || a.first > a.last) {
+        exit_code = usage_error("--seeds '" + v + "' must be A..B with A <= B (e.g. 1..200)");
+        return false;
+      }
+      have_seeds = true;
+    } else if (s == "--nodes") {
+      const std::string& v = args[++i];
+      uint64_t n = 0;
+      if (!parse_u64(v, n) || n < 2 || n > 100000) {
+        exit_code = usage_error("--nodes '" + v + "' must be an integer from 2 to 100000");
+        return false;
+      }
+      a.nodes = static_cast<uint32_t>(n);
+    } else if (s == "--print-scenario") {
+      a.print = true;
+    } else if (s == "--help" || s == "-h") {
+      std::fputs(kUsage, stdout);
+      exit_code = 0;
+      return false;
+    } else {
+      exit_code = usage_error("unknown argument '" + s + "' for swarm");
+      return false;
+    }
+  }
+  if (!have_seeds) {
+    exit_code = usage_error("swarm needs --seeds A..B");
+    return false;
+  }
+  return true;
+}
+
+int swarm(const SwarmArgs& a) {
+  int failed = 0;
+  for (uint64_t seed = a.first;; ++seed) {
+    const SwarmDraw draw = draw_swarm(seed, a.nodes);
+    if (a.print) {
+      std::printf("%s# swarm seed %" PRIu64 ": every fault is over at %.3f s\n%s",
+                  seed == a.first ? "" : "---\n", seed, static_cast<double>(draw.heal_at) / 1e6,
+                  scenario_to_yaml(draw.scenario).c_str());
+    } else {
+      const SwarmOutcome o = run_swarm(draw);
+      std::printf("seed %" PRIu64 ": %s", seed, o.line.c_str());
+      if (!o.ok) {
+        ++failed;
+        std::printf("  replay: build/bin/smegsim swarm --seeds %" PRIu64 "..%" PRIu64 " --nodes %u",
+                    seed, seed, a.nodes);
+        for (const std::string& d : o.details)
+          std::fprintf(stderr, "smegsim: seed %" PRIu64 ": %s\n", seed, d.c_str());
+      }
+      std::printf("\n");
+      std::fflush(stdout);
+    }
+    if (seed == a.last) break;
+  }
+  if (!a.print) {
+    std::printf("%" PRIu64 " seeds, %" PRIu64 " passed, %d failed\n", a.last - a.first + 1,
+                a.last - a.first + 1 - static_cast<uint64_t>(failed), failed);
+  }
+  return failed > 0 ? 1 : 0;
+}
+
 }  // namespace
 }  // namespace smeg::sim
 
 int main(int argc, char** argv) {
   using namespace smeg::sim;
+  if (argc > 1 && std::strcmp(argv[1], "swarm") == 0) {
+    SwarmArgs sa;
+    int code = 0;
+    if (!parse_swarm_args(std::vector<std::string>(argv + 1, argv + argc), sa, code)) return code;
+    return swarm(sa);
+  }
   Args a;
   int exit_code = 0;
   if (!parse_args(argc, argv, a, exit_code)) return exit_code;
