@@ -153,6 +153,11 @@ std::vector<const NodeRecord*> Mesh::pick_targets(Rng& rng) {
       const NodeRecord* r = live_peers_[rng.uniform(live_peers_.size())].get();
       if (std::find(out.begin(), out.end(), r) == out.end()) out.push_back(r);
     }
+    // No live peer at all (e.g. tombstones from the other side of a healed partition removed
+    // every one): probe one we lost, as peers do in their pull rounds, or we stay alone.
+    if (out.empty() && !departed_.empty()) {
+      out.push_back(departed_[rng.uniform(departed_.size())].record.get());
+    }
     return out;
   }
   const size_t n = live_peers_.size();
@@ -237,6 +242,7 @@ void Mesh::flush_hot(Rng& rng) {
 
 void Mesh::handle_message(Time now, Rng& rng, const Endpoint& from, const Message& msg) {
   stats_.messages_received++;
+  note_input(now);
   const PublicKey& sender = msg.header.sender;
   if (is_self(sender)) return;
   if (joining_) {
@@ -344,6 +350,18 @@ void Mesh::on_delta(Time now, Rng& rng, const Endpoint& from, const PublicKey& s
                  false);
     }
   }
+}
+
+void Mesh::note_input(Time now) {
+  // We always have a timer within a sync interval, so a longer gap between two inputs means
+  // this node was not running (suspended, stopped, its clock jumped): the silence it missed
+  // is not evidence against anyone. Without this a node waking from a 3H pause suspects the
+  // leader at once, starts an epoch and the mesh loses a live leader.
+  const Duration expected = ctx_.params->sync_interval;
+  if (last_input_ != kNever && now - last_input_ > 2 * expected) {
+    epoch_learned_at_ += now - last_input_ - expected;
+  }
+  last_input_ = now;
 }
 
 void Mesh::mark_hot(const PublicKey& key) {

@@ -245,6 +245,8 @@ class Mesh {
 
   // Liveness.
   Time epoch_learned_at_{0};
+  Time last_input_ = kNever;  // see note_input
+  void note_input(Time now);
   bool client_starved_ = false;  // clients: no epoch for 1.5 H; sync with more peers
   struct Suspicion {
     uint64_t version = 0;  // the record version we judged dead

@@ -184,6 +184,7 @@ void Mesh::check_own_slot(Time now, Rng& rng) {
 
 void Mesh::handle_timeout(Time now, Rng& rng) {
   if (failed_ || left_) return;
+  note_input(now);
   if (joining_) {
     if (now >= join_started_ + ctx_.params->join_timeout) {
       failed_ = true;
