@@ -6,7 +6,7 @@
 // epoch every heartbeatInterval; a node that learns of an epoch sets its own bit; bitmaps spread
 // with the periodic sync and merge by bitwise OR, so the aggregate converges like any
 // grow-only set. A node judges liveness when it learns a new epoch: a member whose bit is missing
-// from the last `prune_epochs` epochs (3 by default: about 3H without a refresh) is dead.
+// from it and the `prune_epochs` full epochs before (3 by default: 3H without a refresh) is dead.
 //
 // Bitmaps go on the wire in the smallest of three forms: raw words, the list of set slots, or the
 // list of clear slots; a bitmap early in an epoch is sparse and one late in it is nearly full,

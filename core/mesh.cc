@@ -80,31 +80,30 @@ std::vector<DeltaMsg> Mesh::chunk_delta(std::vector<RecordRef> records,
                                         bool liveness, bool push) const {
   std::vector<DeltaMsg> chunks;
   const size_t limit = ctx_.params->max_message_bytes;
-  // Room for the header and the liveness view, which go in the first chunk only.
-  size_t reserve = 128;
+  // Room for the header and the liveness view in every chunk: the view rides in the last one,
+  // so a joiner (which completes its join on the view) has every record by then and picks
+  // its slot among all of them. Wanted keys ride in the first.
+  size_t per_chunk = 128;
   LivenessView view;
   if (liveness) {
     view = window_.view();
     std::vector<uint8_t> scratch;
     Writer w(scratch);
     view.encode(w);
-    reserve += scratch.size();
+    per_chunk += scratch.size();
   }
   const size_t max_wanted = (limit / 2) / 32;
   if (wanted.size() > max_wanted) wanted.resize(max_wanted);  // the rest: next round
-  reserve += wanted.size() * 33;
 
   DeltaMsg cur;
   cur.push = push;
+  size_t size = per_chunk + wanted.size() * 33;
   cur.wanted = std::move(wanted);
-  cur.has_liveness = liveness;
-  cur.liveness = std::move(view);
-  size_t size = reserve;
   auto flush = [&] {
     chunks.push_back(std::move(cur));
     cur = DeltaMsg{};
     cur.push = push;
-    size = 128;
+    size = per_chunk;
   };
   std::vector<uint8_t> scratch;
   for (auto& rec : records) {
@@ -121,6 +120,11 @@ std::vector<DeltaMsg> Mesh::chunk_delta(std::vector<RecordRef> records,
     cur.tombstones.push_back(t);
   }
   if (chunks.empty() || !cur.records.empty() || !cur.tombstones.empty()) flush();
+  if (liveness) {
+    chunks.back().has_liveness = true;
+    chunks.back().liveness = std::move(view);
+    chunks.back().total = records.size() + tombs.size();
+  }
   return chunks;
 }
 
@@ -332,9 +336,13 @@ void Mesh::on_delta(Time now, Rng& rng, const Endpoint& from, const PublicKey& s
                     const DeltaMsg& m, bool snapshot) {
   for (const auto& t : m.tombstones) merge_tombstone(now, t, m.push);
   merge_records(now, m.records, m.push);
-  if (snapshot && joining_ && m.has_liveness) {
-    window_.merge(m.liveness);
-    finish_join(now, rng);
+  if (snapshot && joining_) {
+    if (m.has_liveness) {
+      snapshot_view_ = m.liveness;
+      snapshot_total_ = m.total;
+      snapshot_view_at_ = now;
+    }
+    maybe_finish_join(now, rng);
   } else if (m.has_liveness) {
     merge_liveness(now, rng, m.liveness);
   }
@@ -580,6 +588,19 @@ uint32_t Mesh::pick_address_attempt() const {
     }
     if (!taken) return attempt;
   }
+}
+
+void Mesh::maybe_finish_join(Time now, Rng& rng) {
+  if (!joining_ || snapshot_view_at_ == kNever) return;
+  // Every chunk in (the liveness view rides in the last one sent, but chunks can arrive in any
+  // order): a slot picked now avoids every member's. A lost chunk does not hold the join up
+  // for more than a retry interval; anti-entropy brings the rest.
+  const uint64_t have = state_.member_count() + state_.tombstones().size();
+  if (have < snapshot_total_ && now < snapshot_view_at_ + ctx_.params->join_retry) return;
+  window_.merge(snapshot_view_);
+  snapshot_view_ = {};
+  snapshot_view_at_ = kNever;
+  finish_join(now, rng);
 }
 
 void Mesh::finish_join(Time now, Rng& rng) {

@@ -8,8 +8,9 @@
 //    messages and is forwarded at once; a peer with a lower key than the current epoch's
 //    leader starts the next epoch itself, so leadership settles on the lowest live key;
 //  - a node that learns an epoch sets its own slot's bit in it and judges: a member whose bit is
-//    missing from the last `prune_epochs` epochs is dropped from this node's view; the leader
-//    also writes a tombstone for it, which removes it from the mesh state everywhere;
+//    missing from the new epoch and the `prune_epochs` full epochs before it is dropped from
+//    this node's view; once it has stayed lifeless `tombstone_epochs` more epochs, the leader
+//    writes its tombstone, which removes it from the mesh state everywhere;
 //  - a member's record says in which epoch it took its slot (joined_epoch); its bits need
 //    a full epoch to spread, so it is not judged before joined_epoch + prune_epochs;
 //    a joiner that has not taken a slot yet gets `prune_epochs` epochs to do so; a node that
@@ -145,8 +146,8 @@ class Mesh {
   void send_delta(const Endpoint& to, const PublicKey& to_key, MessageType type,
                   std::vector<RecordRef> records, std::vector<Tombstone> tombs,
                   std::vector<PublicKey> wanted, bool liveness, bool push);
-  // Splits a delta into messages of at most max_message_bytes (liveness and wanted keys ride
-  // in the first).
+  // Splits a delta into messages of at most max_message_bytes (wanted keys ride in the first,
+  // the liveness view in the last).
   std::vector<DeltaMsg> chunk_delta(std::vector<RecordRef> records, std::vector<Tombstone> tombs,
                                     std::vector<PublicKey> wanted, bool liveness, bool push) const;
   SyncMsg make_sync(Time now) const;
@@ -182,6 +183,8 @@ class Mesh {
   void publish();
   NodeRecord self_template() const;
   void finish_join(Time now, Rng& rng);
+  // Finishes the join once the snapshot's last chunk and all the others are in.
+  void maybe_finish_join(Time now, Rng& rng);
   uint32_t pick_free_slot(Rng& rng) const;
   uint32_t pick_address_attempt() const;
   void mark_hot(const PublicKey& key);
@@ -242,6 +245,9 @@ class Mesh {
   Time next_join_retry_ = kNever;
   static constexpr size_t kMaxPendingJoins = 64;
   std::vector<std::pair<Endpoint, JoinRequestMsg>> pending_joins_;  // received while joining
+  LivenessView snapshot_view_;      // from the snapshot chunk that carried it
+  uint64_t snapshot_total_ = 0;     // entries the whole snapshot holds
+  Time snapshot_view_at_ = kNever;  // when that chunk came (kNever: not yet)
 
   // Liveness.
   Time epoch_learned_at_{0};

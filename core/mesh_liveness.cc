@@ -56,6 +56,13 @@ void Mesh::on_new_epoch(Time now, Rng& rng, bool started_here, Time previous_lea
     suspect(now, previous_leader, RemovalReason::kPruned);
   }
   note_leader(now);
+  // Epochs in quick succession (we are catching up with nodes that counted further, e.g. the
+  // other side of a healed partition): the epochs just passed were too short for anyone's
+  // bits to spread, so they say nothing; judge nobody until we hold full epochs again.
+  if (!started_here && previous_learned.count() > 0 &&
+      now - previous_learned < ctx_.params->heartbeat_interval / 4) {
+    grace_all_until_ = std::max(grace_all_until_, window_.epoch() + ctx_.params->prune_epochs - 1);
+  }
   if (own_slot_ != RecordLimits::kNoSlot && !joining_) window_.mark(window_.epoch(), own_slot_);
   if (own_old_slot_ != RecordLimits::kNoSlot && window_.epoch() <= own_old_slot_until_) {
     window_.mark(window_.epoch(), own_old_slot_);
@@ -84,9 +91,18 @@ void Mesh::judge(Time now) {
   const uint32_t n = ctx_.params->prune_epochs;
   if (epoch < grace_all_until_) return;
   std::vector<RecordRef> dead;
-  std::vector<RecordRef> silent;  // suspected for other reasons and still without life
+  std::vector<RecordRef> silent;  // suspected long enough ago and still without life
   std::vector<PublicKey> back;
-  const Bitmap recent = window_.recent_union(n);
+  const Bitmap recent = window_.recent_union(n + 1);
+  // Slots claimed by two records (a joiner that took the slot of a member suspected but not yet
+  // tombstoned): their bits cannot say which of the two is alive, so they never bring a
+  // suspect back.
+  Bitmap claimed, shared;
+  for (const auto& r : state_.records()) {
+    if (r->slot >= RecordLimits::kMaxSlot) continue;
+    if (claimed.test(r->slot)) shared.set(r->slot);
+    claimed.set(r->slot);
+  }
   // Records and suspicions are both sorted by key: walk them together, no lookup per member.
   auto next_suspect = suspected_.begin();
   for (const auto& r : state_.records()) {
@@ -117,13 +133,12 @@ void Mesh::judge(Time now) {
     const bool lifeless = !settling && !recent.test(r->slot);
     if (s == suspected_.end()) {
       if (lifeless) dead.push_back(r);
-    } else if (window_.seen_after(r->slot, s->second.epoch)) {
+    } else if (window_.seen_after(r->slot, s->second.epoch) && !shared.test(r->slot)) {
       // Alive after all: it showed life in an epoch after we judged it (e.g. a partition
       // healed before the leader's tombstone reached us).
       back.push_back(r->key);
-    } else {
-      // Suspected and no life since: e.g. a leader that fell silent, suspected for that
-      // before any bits could be judged; the leader tombstones it now.
+    } else if (epoch >= s->second.epoch + ctx_.params->tombstone_epochs) {
+      // Suspected and no life since, for long enough: the leader tombstones it now.
       silent.push_back(r);
     }
   }
@@ -132,8 +147,9 @@ void Mesh::judge(Time now) {
   const bool leading = is_self(window_.leader());
   for (const auto& r : dead) suspect(now, r->key, RemovalReason::kPruned);
   if (!leading) return;
-  // The leader turns judgments into mesh state: the tombstone removes the node everywhere,
-  // including at nodes that have not judged it yet (or joined since, with its record).
+  // The leader turns lasting judgments into mesh state: the tombstone removes the node
+  // everywhere, including at nodes that have not judged it (or joined since, with its record).
+  if (ctx_.params->tombstone_epochs > 0) dead.clear();
   dead.insert(dead.end(), silent.begin(), silent.end());
   for (const auto& r : dead) {
     merge_tombstone(now, Tombstone{r->key, r->version}, true);
@@ -186,6 +202,9 @@ void Mesh::handle_timeout(Time now, Rng& rng) {
   if (failed_ || left_) return;
   note_input(now);
   if (joining_) {
+    maybe_finish_join(now, rng);
+  }
+  if (joining_) {
     if (now >= join_started_ + ctx_.params->join_timeout) {
       failed_ = true;
       next_join_retry_ = kNever;
@@ -230,7 +249,11 @@ void Mesh::handle_timeout(Time now, Rng& rng) {
 
 Time Mesh::next_timeout() const {
   if (failed_ || left_) return kNever;
-  if (joining_) return std::min(next_join_retry_, join_started_ + ctx_.params->join_timeout);
+  if (joining_) {
+    Time t = std::min(next_join_retry_, join_started_ + ctx_.params->join_timeout);
+    if (snapshot_view_at_ != kNever) t = std::min(t, snapshot_view_at_ + ctx_.params->join_retry);
+    return t;
+  }
   Time t = std::min(next_sync_, next_pull_);
   if (options_.role == Role::kClient) return t;  // clients wait for epochs (see handle_timeout)
   return std::min(

@@ -61,8 +61,9 @@ void encode_body(Writer& w, const DeltaMsg& m) {
   }
   w.varint(m.wanted.size());
   for (const auto& k : m.wanted) w.array(k.bytes);
-  w.u8(static_cast<uint8_t>((m.has_liveness ? 1 : 0) | (m.push ? 2 : 0)));
+  w.u8(static_cast<uint8_t>((m.has_liveness ? 1 : 0) | (m.push ? 2 : 0) | (m.total ? 4 : 0)));
   if (m.has_liveness) m.liveness.encode(w);
+  if (m.total) w.varint(m.total);
 }
 
 JoinRequestMsg decode_join(Reader& r, RecordPool& pool) {
@@ -130,10 +131,14 @@ DeltaMsg decode_delta(Reader& r, RecordPool& pool) {
     m.wanted.push_back(k);
   }
   const uint8_t flags = r.u8("delta.flags");
-  if (flags > 3) r.fail("delta.flags", "unknown flag");
+  if (flags > 7) r.fail("delta.flags", "unknown flag");
   m.has_liveness = (flags & 1) != 0;
   m.push = (flags & 2) != 0;
   if (m.has_liveness) m.liveness = LivenessView::decode(r);
+  if (flags & 4) {
+    m.total = r.varint_max("delta.total", MessageLimits::kSnapshotEntries);
+    if (m.total == 0) r.fail("delta.total", "zero");
+  }
   return m;
 }
 

@@ -64,7 +64,7 @@ struct DigestMsg {
   std::vector<DigestEntry> entries;  // sorted by key, all within bucket_mask
 };
 
-// Records and tombstones; also the body of Snapshot chunks (with liveness in the first chunk).
+// Records and tombstones; also the body of Snapshot chunks (with liveness in the last chunk).
 struct DeltaMsg {
   std::vector<RecordRef> records;
   std::vector<Tombstone> tombstones;
@@ -72,6 +72,9 @@ struct DeltaMsg {
   bool push = false;              // push gossip: fresh news the receiver should spread on
   bool has_liveness = false;
   LivenessView liveness;
+  // Snapshots: records + tombstones of the whole transfer (0: not given), so that a joiner
+  // knows when every chunk is in, whatever order they arrived in.
+  uint64_t total = 0;
 };
 
 struct Message {
@@ -85,6 +88,7 @@ struct MessageLimits {
   static constexpr size_t kRecords = 1 << 16;
   static constexpr size_t kDigestEntries = 1 << 17;
   static constexpr size_t kWanted = 1 << 17;
+  static constexpr uint64_t kSnapshotEntries = uint64_t{1} << 40;
 };
 
 std::vector<uint8_t> encode_message(const Message& m);

@@ -99,7 +99,11 @@ DeltaMsg delta_body(bool push, bool has_liveness) {
   return d;
 }
 
-Message snapshot() { return with(MessageType::kSnapshot, delta_body(false, true)); }
+Message snapshot() {
+  DeltaMsg d = delta_body(false, true);
+  d.total = 1234567;  // the last chunk says how many entries the whole snapshot holds
+  return with(MessageType::kSnapshot, std::move(d));
+}
 Message delta(bool push, bool has_liveness) {
   return with(MessageType::kDelta, delta_body(push, has_liveness));
 }
@@ -189,7 +193,7 @@ std::vector<Message> samples() {
     const auto& p = std::get<DeltaMsg>(a.body);
     const auto& q = std::get<DeltaMsg>(b.body);
     if (p.tombstones != q.tombstones || p.wanted != q.wanted || p.push != q.push ||
-        p.has_liveness != q.has_liveness) {
+        p.has_liveness != q.has_liveness || p.total != q.total) {
       return ::testing::AssertionFailure() << "delta fields";
     }
     auto r = same_records(p.records, q.records);
@@ -381,8 +385,15 @@ TEST(Messages, SemanticChecksRejected) {
                    .is_ok());
   // Unknown delta flag bits.
   Bytes enc = encode_message(delta(true, false));
-  enc.back() = 4;
+  enc.back() = 8;
   EXPECT_FALSE(decode_message(enc, pool).is_ok());
+  // A snapshot total of zero is not a total.
+  enc = encode_message(delta(true, false));
+  enc.back() = 4;
+  enc.push_back(0);
+  EXPECT_FALSE(decode_message(enc, pool).is_ok());
+  enc.back() = 1;
+  EXPECT_TRUE(decode_message(enc, pool).is_ok());
   // Mesh id longer than 63 bytes.
   Message long_id = sync();
   long_id.header.mesh_id = std::string(64, 'a');

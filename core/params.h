@@ -24,7 +24,12 @@ struct Params {
   uint32_t infection_count = 3;                       // push rounds per change
   uint32_t cluster_size = 64;                         // gossip window of peers
   double inter_cluster_chance = 0.15;
-  uint32_t prune_epochs = 3;         // a member silent this many epochs (about 3H) is pruned
+  uint32_t prune_epochs = 3;  // a member silent this many epochs (about 3H) is pruned
+  // The leader writes the tombstone of a pruned member (removing its record from the mesh
+  // state) once it has stayed lifeless this many epochs more; 0: at once. Views drop it at
+  // prune time either way. The delay keeps the two sides of a short partition from
+  // tombstoning each other, which would make every node drop live members when they meet.
+  uint32_t tombstone_epochs = 30;
   size_t max_path = 8;               // longest route path (meshes crossed) accepted
   size_t max_message_bytes = 60000;  // larger transfers are split into several messages
   Duration join_retry = std::chrono::seconds(1);

@@ -226,10 +226,11 @@ Status Parser::parse_network(const Node& n, NetworkModel& net) const {
 }
 
 Status Parser::parse_params(const Node& n, Params& p) const {
-  SCEN_TRY(check_map(n, "params",
-                     {"heartbeatInterval", "syncInterval", "pullInterval", "branch",
-                      "infectionCount", "clusterSize", "interClusterChance", "pruneEpochs",
-                      "maxPath", "maxMessageBytes", "joinRetry", "joinTimeout"}));
+  SCEN_TRY(
+      check_map(n, "params",
+                {"heartbeatInterval", "syncInterval", "pullInterval", "branch", "infectionCount",
+                 "clusterSize", "interClusterChance", "pruneEpochs", "tombstoneEpochs", "maxPath",
+                 "maxMessageBytes", "joinRetry", "joinTimeout"}));
   for (const auto& kv : n) {
     const std::string& name = kv.first.Scalar();
     const Node& v = kv.second;
@@ -243,6 +244,7 @@ Status Parser::parse_params(const Node& n, Params& p) const {
     if (name == "infectionCount") SCEN_TRY(read_u32(v, key, p.infection_count));
     if (name == "clusterSize") SCEN_TRY(read_u32(v, key, p.cluster_size));
     if (name == "pruneEpochs") SCEN_TRY(read_u32(v, key, p.prune_epochs));
+    if (name == "tombstoneEpochs") SCEN_TRY(read_u32(v, key, p.tombstone_epochs));
     if (name == "interClusterChance") SCEN_TRY(read_double(v, key, p.inter_cluster_chance));
     if (name == "maxPath") SCEN_TRY(read_size(v, key, p.max_path));
     if (name == "maxMessageBytes") SCEN_TRY(read_size(v, key, p.max_message_bytes));

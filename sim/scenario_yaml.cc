@@ -81,8 +81,8 @@ std::string scenario_to_yaml(const Scenario& sc) {
     << ", pullInterval: " << duration_text(p.pull_interval) << ",\n         branch: " << p.branch
     << ", infectionCount: " << p.infection_count << ", clusterSize: " << p.cluster_size
     << ", interClusterChance: " << number_text(p.inter_cluster_chance)
-    << ",\n         pruneEpochs: " << p.prune_epochs << ", maxPath: " << p.max_path
-    << ", maxMessageBytes: " << p.max_message_bytes
+    << ",\n         pruneEpochs: " << p.prune_epochs << ", tombstoneEpochs: " << p.tombstone_epochs
+    << ", maxPath: " << p.max_path << ", maxMessageBytes: " << p.max_message_bytes
     << ", joinRetry: " << duration_text(p.join_retry)
     << ", joinTimeout: " << duration_text(p.join_timeout) << "}\n"
     << "meshes:\n";
