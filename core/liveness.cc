@@ -42,9 +42,20 @@ bool Bitmap::subset_of(const Bitmap& other) const {
   return true;
 }
 
+namespace {
+// Bit count without a library call (the baseline x86-64 target has no popcnt instruction, and
+// std::popcount then calls a helper for every word of every bitmap encoded).
+inline size_t ones(uint64_t w) {
+  w = w - ((w >> 1) & 0x5555555555555555ULL);
+  w = (w & 0x3333333333333333ULL) + ((w >> 2) & 0x3333333333333333ULL);
+  w = (w + (w >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+  return static_cast<size_t>((w * 0x0101010101010101ULL) >> 56);
+}
+}  // namespace
+
 size_t Bitmap::count() const {
   size_t n = 0;
-  for (uint64_t w : words_) n += static_cast<size_t>(std::popcount(w));
+  for (uint64_t w : words_) n += ones(w);
   return n;
 }
 
@@ -102,7 +113,9 @@ void Bitmap::encode(Writer& w) const {
   const size_t raw_size = words_.size() * 8;
   const size_t set_size = list_size(sets, len);
   const size_t clear_size = list_size(clears, len) + varint_size(len);
-  if (raw_size <= set_size && raw_size <= clear_size) {
+  // Lists cost a varint per position to write and to read, raw words a copy: a list is used
+  // only where it is at most half the size (sparse early in an epoch, nearly full late).
+  if (2 * set_size > raw_size && 2 * clear_size > raw_size) {
     w.u8(kRaw);
     w.varint(words_.size());
     for (uint64_t word : words_) w.u64(word);

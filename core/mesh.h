@@ -260,7 +260,11 @@ class Mesh {
   };
   std::map<PublicKey, Suspicion> suspected_;
   std::map<PublicKey, uint64_t> grace_;  // joiners without a slot yet -> epoch first seen
-  uint64_t grace_all_until_ = 0;         // members known at join: not judged before this
+  // Slots claimed by two records, as of the state with this summary and member count.
+  Bitmap shared_slots_;
+  uint64_t shared_slots_summary_ = ~uint64_t{0};
+  size_t shared_slots_members_ = 0;
+  uint64_t grace_all_until_ = 0;  // members known at join: not judged before this
 
   // Members we removed (pruned, or tombstoned by others), kept for a while so that pull rounds
   // can probe them: after a partition each side has removed the other, and only a probe

@@ -97,12 +97,18 @@ void Mesh::judge(Time now) {
   // Slots claimed by two records (a joiner that took the slot of a member suspected but not yet
   // tombstoned): their bits cannot say which of the two is alive, so they never bring a
   // suspect back.
-  Bitmap claimed, shared;
-  for (const auto& r : state_.records()) {
-    if (r->slot >= RecordLimits::kMaxSlot) continue;
-    if (claimed.test(r->slot)) shared.set(r->slot);
-    claimed.set(r->slot);
+  if (shared_slots_summary_ != state_.summary() || shared_slots_members_ != state_.member_count()) {
+    Bitmap claimed;
+    shared_slots_.clear();
+    for (const auto& r : state_.records()) {
+      if (r->slot >= RecordLimits::kMaxSlot) continue;
+      if (claimed.test(r->slot)) shared_slots_.set(r->slot);
+      claimed.set(r->slot);
+    }
+    shared_slots_summary_ = state_.summary();
+    shared_slots_members_ = state_.member_count();
   }
+  const Bitmap& shared = shared_slots_;
   // Records and suspicions are both sorted by key: walk them together, no lookup per member.
   auto next_suspect = suspected_.begin();
   for (const auto& r : state_.records()) {

@@ -10,14 +10,25 @@ void Writer::u32(uint32_t v) {
   for (int s = 24; s >= 0; s -= 8) u8(static_cast<uint8_t>(v >> s));
 }
 void Writer::u64(uint64_t v) {
-  for (int s = 56; s >= 0; s -= 8) u8(static_cast<uint8_t>(v >> s));
+  // One resize, then stores: bitmaps are written as runs of these.
+  const size_t at = out_.size();
+  out_.resize(at + 8);
+  for (int i = 0; i < 8; ++i)
+    out_[at + static_cast<size_t>(i)] = static_cast<uint8_t>(v >> (56 - 8 * i));
 }
 void Writer::varint(uint64_t v) {
+  if (v < 0x80) {
+    out_.push_back(static_cast<uint8_t>(v));
+    return;
+  }
+  uint8_t buf[10];
+  size_t n = 0;
   while (v >= 0x80) {
-    u8(static_cast<uint8_t>(v | 0x80));
+    buf[n++] = static_cast<uint8_t>(v | 0x80);
     v >>= 7;
   }
-  u8(static_cast<uint8_t>(v));
+  buf[n++] = static_cast<uint8_t>(v);
+  bytes(buf, n);
 }
 void Writer::string(std::string_view s) {
   varint(s.size());
@@ -65,11 +76,15 @@ uint32_t Reader::u32(const char* field) {
 }
 uint64_t Reader::u64(const char* field) {
   if (!need(8, field)) return 0;
+  const uint8_t* p = in_.data() + pos_;
   uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | in_[pos_++];
+  for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
+  pos_ += 8;
   return v;
 }
 uint64_t Reader::varint(const char* field) {
+  // Fast path: a one-byte value (most bitmap gaps and counts) with input left and no error.
+  if (pos_ < in_.size() && in_[pos_] < 0x80 && error_.empty()) return in_[pos_++];
   const size_t start = pos_;
   uint64_t v = 0;
   for (int shift = 0; shift < 64; shift += 7) {

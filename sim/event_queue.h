@@ -1,4 +1,4 @@
-// The simulator's event queue: a binary min-heap of small trivially copyable events, ordered
+// The simulator's event queue: a 4-ary min-heap of small trivially copyable events, ordered
 // by (virtual time, insertion sequence). The sequence makes simultaneous events come out in the
 // order they were scheduled, so a run is a function of its seed alone. No std::function and no
 // allocation per event: the heap is one vector of 32-byte records.
