@@ -141,7 +141,6 @@ class Simulation {
   void crash(uint32_t i);
   std::vector<uint32_t> pick_live(double fraction, uint32_t count);
   uint32_t current_leader() const;
-  std::vector<bool> running() const;  // per node: up now
   // Node y's exit for ::/0 (zero key: none, or y is down).
   PublicKey exit_of(uint32_t y) const;
 
