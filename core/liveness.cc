@@ -244,6 +244,7 @@ EpochWindow::MergeResult EpochWindow::merge(const LivenessView& remote) {
 
 bool EpochWindow::remote_lacks(const LivenessView& remote) const {
   if (epoch_ > remote.epoch) return true;
+  if (epoch_ == remote.epoch && leader_ < remote.leader) return true;  // same epoch, lower leader
   for (const auto& theirs : remote.recent) {
     const EpochBits* mine = find(theirs.epoch);
     if (mine && !mine->bits.subset_of(theirs.bits)) return true;

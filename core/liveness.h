@@ -80,8 +80,8 @@ class EpochWindow {
     bool new_bits = false;   // we learned bits we did not have
   };
   MergeResult merge(const LivenessView& remote);
-  // True if the remote view lacks our current epoch, or bits that we have in an epoch the
-  // remote view carries.
+  // True if the remote view lacks our current epoch (or names a higher leader for it), or bits
+  // that we have in an epoch the remote view carries.
   bool remote_lacks(const LivenessView& remote) const;
   // What the remote lacks: our current epoch (whole, if the remote is behind) and, for each
   // epoch the remote carries, the bits we have and it does not. Merging this into the remote

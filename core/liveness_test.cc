@@ -435,6 +435,14 @@ TEST(EpochWindow, RemoteLacks) {
   b.merge(a.view());
   EXPECT_FALSE(a.remote_lacks(b.view()));
   EXPECT_FALSE(b.remote_lacks(a.view()));
+  // Two leaders started epoch 3: the side that knows the lower one has news for the other.
+  a.advance(3, leader(1));
+  b.advance(3, leader(7));
+  EXPECT_TRUE(a.remote_lacks(b.view()));
+  EXPECT_FALSE(b.remote_lacks(a.view()));
+  b.merge(a.missing_from(b.view()));
+  EXPECT_EQ(b.leader(), leader(1));
+  EXPECT_FALSE(a.remote_lacks(b.view()));
 }
 
 TEST(EpochWindow, AbsurdEpochsAreRefusedAndHugeJumpsTerminate) {

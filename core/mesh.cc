@@ -57,7 +57,7 @@ void Mesh::handle_message(Time now, Rng& rng, const Endpoint& from, const Messag
   }
   switch (msg.header.type) {
     case MessageType::kJoinRequest:
-      on_join_request(now, from, std::get<JoinRequestMsg>(msg.body));
+      on_join_request(now, rng, from, std::get<JoinRequestMsg>(msg.body));
       break;
     case MessageType::kSync:
     case MessageType::kSyncReply:
@@ -82,10 +82,14 @@ void Mesh::handle_message(Time now, Rng& rng, const Endpoint& from, const Messag
   if (hot_fresh_) flush_hot(rng);
 }
 
-void Mesh::on_join_request(Time now, const Endpoint& from, const JoinRequestMsg& m) {
+void Mesh::on_join_request(Time now, Rng& rng, const Endpoint& from, const JoinRequestMsg& m) {
   merge_record(now, m.record, true);
+  // The joiner may miss a chunk or two, so we choose its slot: we hold every record.
+  const uint32_t slot = pick_free_slot(rng, true);
+  offered_slots_.push_back(slot);
+  if (offered_slots_.size() > kOfferedKept) offered_slots_.pop_front();
   send_delta(from, m.record->key, MessageType::kSnapshot, state_.records(), state_.tombstones(), {},
-             true, false);
+             true, false, slot);
 }
 
 void Mesh::on_sync(Time now, Rng& rng, const Endpoint& from, const PublicKey& sender,
@@ -135,12 +139,13 @@ void Mesh::on_delta(Time now, Rng& rng, const Endpoint& from, const PublicKey& s
   for (const auto& t : m.tombstones) merge_tombstone(now, t, m.push);
   merge_records(now, m.records, m.push);
   if (snapshot && joining_) {
+    // Every chunk carries the view and the slot the sender chose for us: the join completes
+    // on the first to arrive. The other chunks follow, and anti-entropy brings what a lost one
+    // held (waiting for every chunk cost a joiner that lost one a whole retry interval).
     if (m.has_liveness) {
-      snapshot_view_ = m.liveness;
-      snapshot_total_ = m.total;
-      snapshot_view_at_ = now;
+      window_.merge(m.liveness);
+      finish_join(now, rng, m.slot);
     }
-    maybe_finish_join(now, rng);
   } else if (m.has_liveness) {
     merge_liveness(now, rng, m.liveness);
   }
@@ -286,7 +291,10 @@ void Mesh::merge_liveness(Time now, Rng& rng, const LivenessView& v) {
   const uint64_t before = window_.epoch();
   const PublicKey previous_leader = window_.leader();
   const EpochWindow::MergeResult res = window_.merge(v);
-  if (!res.new_epoch) return;
+  if (!res.new_epoch) {
+    note_leader(now);  // a lower key started the same epoch
+    return;
+  }
   if (before > 0 && window_.epoch() > before + 1) {
     // We skipped epochs (we were cut off, or the other side of a healed partition counted
     // further): our bitmaps say nothing about the epochs we missed, so judge nobody until we
@@ -388,26 +396,13 @@ uint32_t Mesh::pick_address_attempt() const {
   }
 }
 
-void Mesh::maybe_finish_join(Time now, Rng& rng) {
-  if (!joining_ || snapshot_view_at_ == kNever) return;
-  // Every chunk in (the liveness view rides in the last one sent, but chunks can arrive in any
-  // order): a slot picked now avoids every member's. A lost chunk does not hold the join up
-  // for more than a retry interval; anti-entropy brings the rest.
-  const uint64_t have = state_.member_count() + state_.tombstones().size();
-  if (have < snapshot_total_ && now < snapshot_view_at_ + ctx_.params->join_retry) return;
-  window_.merge(snapshot_view_);
-  snapshot_view_ = {};
-  snapshot_view_at_ = kNever;
-  finish_join(now, rng);
-}
-
-void Mesh::finish_join(Time now, Rng& rng) {
+void Mesh::finish_join(Time now, Rng& rng, uint32_t offered) {
   joining_ = false;
   next_join_retry_ = kNever;
   grace_all_until_ = window_.epoch() + ctx_.params->prune_epochs;
   grace_.clear();
   epoch_learned_at_ = now;
-  own_slot_ = pick_free_slot(rng);
+  own_slot_ = slot_taken(offered) ? pick_free_slot(rng, false) : offered;
   own_joined_epoch_ = window_.epoch();
   own_attempt_ = pick_address_attempt();
   view_dirty_ = true;
@@ -428,7 +423,7 @@ void Mesh::finish_join(Time now, Rng& rng) {
   if (window_.epoch() > 0) window_.mark(window_.epoch(), own_slot_);
   auto pending = std::move(pending_joins_);
   pending_joins_.clear();
-  for (const auto& [from, jr] : pending) on_join_request(now, from, jr);
+  for (const auto& [from, jr] : pending) on_join_request(now, rng, from, jr);
 }
 
 }  // namespace smeg

@@ -6,7 +6,9 @@
 // Liveness in short (see liveness.h for the aggregate):
 //  - the leader starts a new epoch every heartbeatInterval (H); an epoch spreads with the sync
 //    messages and is forwarded at once; a peer with a lower key than the current epoch's
-//    leader starts the next epoch itself, so leadership settles on the lowest live key;
+//    leader starts the next epoch itself half an interval after learning the current one (it
+//    learns each epoch after the leader started it: waiting a whole interval it would only win
+//    by a lucky delay), so leadership settles on the lowest live key;
 //  - a node that learns an epoch sets its own slot's bit in it and judges: a member whose bit is
 //    missing from the new epoch and the `prune_epochs` full epochs before it is dropped from
 //    this node's view; once it has stayed lifeless `tombstone_epochs` more epochs, the leader
@@ -145,7 +147,8 @@ class Mesh {
   void send_many(const std::vector<const NodeRecord*>& to, MessageType type, Message::Body body);
   void send_delta(const Endpoint& to, const PublicKey& to_key, MessageType type,
                   std::vector<RecordRef> records, std::vector<Tombstone> tombs,
-                  std::vector<PublicKey> wanted, bool liveness, bool push);
+                  std::vector<PublicKey> wanted, bool liveness, bool push,
+                  uint32_t slot = RecordLimits::kNoSlot);
   // Splits a delta into messages of at most max_message_bytes (wanted keys ride in the first,
   // the liveness view in the last).
   std::vector<DeltaMsg> chunk_delta(std::vector<RecordRef> records, std::vector<Tombstone> tombs,
@@ -165,7 +168,7 @@ class Mesh {
   void send_join_request();
 
   // Incoming.
-  void on_join_request(Time now, const Endpoint& from, const JoinRequestMsg& m);
+  void on_join_request(Time now, Rng& rng, const Endpoint& from, const JoinRequestMsg& m);
   void on_sync(Time now, Rng& rng, const Endpoint& from, const PublicKey& sender, const SyncMsg& m,
                bool is_reply);
   void on_buckets(const Endpoint& from, const PublicKey& sender, const BucketsMsg& m);
@@ -182,10 +185,12 @@ class Mesh {
   void merge_liveness(Time now, Rng& rng, const LivenessView& v);
   void publish();
   NodeRecord self_template() const;
-  void finish_join(Time now, Rng& rng);
-  // Finishes the join once the snapshot's last chunk and all the others are in.
-  void maybe_finish_join(Time now, Rng& rng);
-  uint32_t pick_free_slot(Rng& rng) const;
+  // Completes the join (the snapshot's view is in), in `offered` if that slot is still free.
+  void finish_join(Time now, Rng& rng, uint32_t offered);
+  // A slot no record we hold claims, none alive recently, none we offered a joiner lately.
+  uint32_t pick_free_slot(Rng& rng, bool for_joiner) const;
+  // Whether a record we hold (not ours) claims the slot, or it showed life recently.
+  bool slot_taken(uint32_t slot) const;
   uint32_t pick_address_attempt() const;
   void mark_hot(const PublicKey& key);
 
@@ -196,6 +201,8 @@ class Mesh {
   void note_leader(Time now);
   // Whether we start the next epoch when the interval is up (see handle_timeout).
   bool may_lead() const;
+  // How long after learning the current epoch we start the next one, when we may lead.
+  Duration lead_after() const;
   void judge(Time now);
   void suspect(Time now, const PublicKey& key, RemovalReason reason);
   void unsuspect(Time now, const PublicKey& key);
@@ -245,9 +252,10 @@ class Mesh {
   Time next_join_retry_ = kNever;
   static constexpr size_t kMaxPendingJoins = 64;
   std::vector<std::pair<Endpoint, JoinRequestMsg>> pending_joins_;  // received while joining
-  LivenessView snapshot_view_;      // from the snapshot chunk that carried it
-  uint64_t snapshot_total_ = 0;     // entries the whole snapshot holds
-  Time snapshot_view_at_ = kNever;  // when that chunk came (kNever: not yet)
+  // Slots offered to joiners lately (until their records with the slot reach us), so that
+  // concurrent joiners through us get different ones.
+  static constexpr size_t kOfferedKept = 64;
+  std::deque<uint32_t> offered_slots_;
 
   // Liveness.
   Time epoch_learned_at_{0};

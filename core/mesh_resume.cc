@@ -44,7 +44,7 @@ Mesh Mesh::resume(const MeshContext& ctx, Time now, Rng& rng, MeshImage image) {
   }
   const uint64_t epoch = m.window_.epoch();
   if (m.own_slot_ == RecordLimits::kNoSlot || m.own_slot_ >= RecordLimits::kMaxSlot) {
-    m.own_slot_ = m.pick_free_slot(rng);
+    m.own_slot_ = m.pick_free_slot(rng, false);
     m.own_joined_epoch_ = epoch;
   }
   if (!mine) m.own_attempt_ = m.pick_address_attempt();

@@ -33,11 +33,13 @@ void Mesh::send_many(const std::vector<const NodeRecord*>& to, MessageType type,
 
 void Mesh::send_delta(const Endpoint& to, const PublicKey& to_key, MessageType type,
                       std::vector<RecordRef> records, std::vector<Tombstone> tombs,
-                      std::vector<PublicKey> wanted, bool liveness, bool push) {
-  for (DeltaMsg& chunk :
-       chunk_delta(std::move(records), std::move(tombs), std::move(wanted), liveness, push)) {
-    send(to, to_key, type, std::move(chunk));
+                      std::vector<PublicKey> wanted, bool liveness, bool push, uint32_t slot) {
+  std::vector<DeltaMsg> chunks =
+      chunk_delta(std::move(records), std::move(tombs), std::move(wanted), liveness, push);
+  if (liveness) {
+    for (DeltaMsg& c : chunks) c.slot = slot;
   }
+  for (DeltaMsg& chunk : chunks) send(to, to_key, type, std::move(chunk));
 }
 
 std::vector<DeltaMsg> Mesh::chunk_delta(std::vector<RecordRef> records,
@@ -45,9 +47,9 @@ std::vector<DeltaMsg> Mesh::chunk_delta(std::vector<RecordRef> records,
                                         bool liveness, bool push) const {
   std::vector<DeltaMsg> chunks;
   const size_t limit = ctx_.params->max_message_bytes;
-  // Room for the header and the liveness view in every chunk: the view rides in the last one,
-  // so a joiner (which completes its join on the view) has every record by then and picks
-  // its slot among all of them. Wanted keys ride in the first.
+  // Room for the header and the liveness view in every chunk: the view rides in each (a
+  // snapshot's only use), so that a joiner completes on whichever chunk arrives first and the
+  // loss of one chunk never costs it a retry. Wanted keys ride in the first.
   size_t per_chunk = 128;
   LivenessView view;
   if (liveness) {
@@ -86,9 +88,10 @@ std::vector<DeltaMsg> Mesh::chunk_delta(std::vector<RecordRef> records,
   }
   if (chunks.empty() || !cur.records.empty() || !cur.tombstones.empty()) flush();
   if (liveness) {
-    chunks.back().has_liveness = true;
-    chunks.back().liveness = std::move(view);
-    chunks.back().total = records.size() + tombs.size();
+    for (DeltaMsg& c : chunks) {
+      c.has_liveness = true;
+      c.liveness = view;
+    }
   }
   return chunks;
 }

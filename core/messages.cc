@@ -52,6 +52,7 @@ void encode_body(Writer& w, const DigestMsg& m) {
 }
 
 void encode_body(Writer& w, const DeltaMsg& m) {
+  const bool has_slot = m.slot < RecordLimits::kMaxSlot;
   w.varint(m.records.size());
   for (const auto& r : m.records) r->encode(w);
   w.varint(m.tombstones.size());
@@ -61,9 +62,9 @@ void encode_body(Writer& w, const DeltaMsg& m) {
   }
   w.varint(m.wanted.size());
   for (const auto& k : m.wanted) w.array(k.bytes);
-  w.u8(static_cast<uint8_t>((m.has_liveness ? 1 : 0) | (m.push ? 2 : 0) | (m.total ? 4 : 0)));
+  w.u8(static_cast<uint8_t>((m.has_liveness ? 1 : 0) | (m.push ? 2 : 0) | (has_slot ? 4 : 0)));
   if (m.has_liveness) m.liveness.encode(w);
-  if (m.total) w.varint(m.total);
+  if (has_slot) w.varint(m.slot);
 }
 
 JoinRequestMsg decode_join(Reader& r, RecordPool& pool) {
@@ -136,8 +137,7 @@ DeltaMsg decode_delta(Reader& r, RecordPool& pool) {
   m.push = (flags & 2) != 0;
   if (m.has_liveness) m.liveness = LivenessView::decode(r);
   if (flags & 4) {
-    m.total = r.varint_max("delta.total", MessageLimits::kSnapshotEntries);
-    if (m.total == 0) r.fail("delta.total", "zero");
+    m.slot = static_cast<uint32_t>(r.varint_max("delta.slot", RecordLimits::kMaxSlot - 1));
   }
   return m;
 }

@@ -72,9 +72,11 @@ struct DeltaMsg {
   bool push = false;              // push gossip: fresh news the receiver should spread on
   bool has_liveness = false;
   LivenessView liveness;
-  // Snapshots: records + tombstones of the whole transfer (0: not given), so that a joiner
-  // knows when every chunk is in, whatever order they arrived in.
-  uint64_t total = 0;
+  // Snapshots (every chunk, with the liveness view): a liveness slot the sender found free for the
+  // joiner (kNoSlot: none). The sender holds every record, suspected members' included; a joiner
+  // choosing from the chunks it happened to receive took the slot of a pruned member whose
+  // record was in a lost chunk, and its bits brought that member back for everyone.
+  uint32_t slot = RecordLimits::kNoSlot;
 };
 
 struct Message {
@@ -88,7 +90,6 @@ struct MessageLimits {
   static constexpr size_t kRecords = 1 << 16;
   static constexpr size_t kDigestEntries = 1 << 17;
   static constexpr size_t kWanted = 1 << 17;
-  static constexpr uint64_t kSnapshotEntries = uint64_t{1} << 40;
 };
 
 std::vector<uint8_t> encode_message(const Message& m);

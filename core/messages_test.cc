@@ -101,7 +101,7 @@ DeltaMsg delta_body(bool push, bool has_liveness) {
 
 Message snapshot() {
   DeltaMsg d = delta_body(false, true);
-  d.total = 1234567;  // the last chunk says how many entries the whole snapshot holds
+  d.slot = 12345;  // the chunk with the view offers the joiner a free slot
   return with(MessageType::kSnapshot, std::move(d));
 }
 Message delta(bool push, bool has_liveness) {
@@ -193,7 +193,7 @@ std::vector<Message> samples() {
     const auto& p = std::get<DeltaMsg>(a.body);
     const auto& q = std::get<DeltaMsg>(b.body);
     if (p.tombstones != q.tombstones || p.wanted != q.wanted || p.push != q.push ||
-        p.has_liveness != q.has_liveness || p.total != q.total) {
+        p.has_liveness != q.has_liveness || p.slot != q.slot) {
       return ::testing::AssertionFailure() << "delta fields";
     }
     auto r = same_records(p.records, q.records);
@@ -387,12 +387,14 @@ TEST(Messages, SemanticChecksRejected) {
   Bytes enc = encode_message(delta(true, false));
   enc.back() = 8;
   EXPECT_FALSE(decode_message(enc, pool).is_ok());
-  // A snapshot total of zero is not a total.
+  // An offered slot beyond the slot space (1 << 20, as a varint).
   enc = encode_message(delta(true, false));
   enc.back() = 4;
-  enc.push_back(0);
+  const size_t at = enc.size();
+  enc.insert(enc.end(), {0x80, 0x80, 0x40});
   EXPECT_FALSE(decode_message(enc, pool).is_ok());
-  enc.back() = 1;
+  enc.resize(at);
+  enc.push_back(1);
   EXPECT_TRUE(decode_message(enc, pool).is_ok());
   // Mesh id longer than 63 bytes.
   Message long_id = sync();

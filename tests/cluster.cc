@@ -69,6 +69,7 @@ void Cluster::drain(size_t i) {
     auto it = by_endpoint_.find(t->to);
     if (it == by_endpoint_.end()) continue;
     if (on_send) on_send(i, it->second, t->type);
+    if (drop && drop(i, it->second, t->type)) continue;
     if (!group_.empty() && group_[i] != group_[it->second]) continue;
     const Duration lat =
         opt_.latency_min + Duration(static_cast<int64_t>(net_rng_.uniform(static_cast<uint64_t>(

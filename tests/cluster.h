@@ -52,6 +52,8 @@ class Cluster {
 
   // Called for every message a node hands to the network (before loss): sender, receiver.
   std::function<void(size_t from, size_t to, MessageType type)> on_send;
+  // When set and it returns true for a message (after on_send), the message is lost.
+  std::function<bool(size_t from, size_t to, MessageType type)> drop;
 
   // Runs the event loop until virtual time t.
   void run_until(Time t);

@@ -51,6 +51,39 @@ inline void form(Cluster& c, const std::string& mesh, size_t first,
   }
 }
 
+// Nodes 0..n-1 resume `mesh` from one image of it, as if formed: node i in slot i, everyone
+// alive in epoch 1. Returns the leader (the lowest key). Slots are dense, as in a mesh formed
+// by the simulator's `formation: image`.
+inline PublicKey form_from_image(Cluster& c, const std::string& mesh, size_t n) {
+  RecordPool pool;
+  MeshImage image;
+  image.id = mesh;
+  EpochWindow window;
+  PublicKey leader = c.node(0).public_key();
+  for (size_t i = 0; i < n; ++i) {
+    const MeshOptions o = c.options(i);
+    NodeRecord r;
+    r.key = c.node(i).public_key();
+    r.version = 1;
+    r.role = o.role;
+    r.slot = static_cast<uint32_t>(i);
+    r.joined_epoch = 1;
+    r.control = o.control;
+    r.wg_endpoint = o.wg_endpoint;
+    image.records.push_back(pool.intern(std::move(r)));
+    leader = std::min(leader, c.node(i).public_key());
+  }
+  window.advance(1, leader);
+  for (size_t i = 0; i < n; ++i) window.mark(1, static_cast<uint32_t>(i));
+  image.liveness = window.full_view();
+  for (size_t i = 0; i < n; ++i) {
+    MeshImage mine = image;
+    mine.options = c.options(i);
+    EXPECT_TRUE(c.node(i).resume_mesh(c.now(), c.rng(i), std::move(mine)));
+  }
+  return leader;
+}
+
 inline std::vector<size_t> range(size_t a, size_t b) {
   std::vector<size_t> v;
   for (size_t i = a; i < b; ++i) v.push_back(i);

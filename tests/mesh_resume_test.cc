@@ -99,32 +99,7 @@ TEST(MeshResume, MeshAssembledFromOneImageRunsLikeAFormedOne) {
   Cluster c(cluster_options(44, 0.01));
   const size_t n = 60;
   for (size_t i = 0; i < n; ++i) c.add_node();
-  RecordPool pool;
-  MeshImage image;
-  image.id = "alpha";
-  EpochWindow window;
-  PublicKey leader = c.node(0).public_key();
-  for (size_t i = 0; i < n; ++i) {
-    const MeshOptions o = c.options(i);
-    NodeRecord r;
-    r.key = c.node(i).public_key();
-    r.version = 1;
-    r.role = o.role;
-    r.slot = static_cast<uint32_t>(i);
-    r.joined_epoch = 1;
-    r.control = o.control;
-    r.wg_endpoint = o.wg_endpoint;
-    image.records.push_back(pool.intern(std::move(r)));
-    leader = std::min(leader, c.node(i).public_key());
-  }
-  window.advance(1, leader);
-  for (size_t i = 0; i < n; ++i) window.mark(1, static_cast<uint32_t>(i));
-  image.liveness = window.full_view();
-  for (size_t i = 0; i < n; ++i) {
-    MeshImage mine = image;
-    mine.options = c.options(i);
-    ASSERT_TRUE(c.node(i).resume_mesh(c.now(), c.rng(i), std::move(mine)));
-  }
+  const PublicKey leader = form_from_image(c, "alpha", n);
   c.run_for(seconds(10));
   EXPECT_EQ(removals_about(c, {}), 0u);
   const uint64_t summary = c.node(0).mesh("alpha")->state().summary();
