@@ -22,6 +22,9 @@ std::string Status::to_string() const {
     case Code::kUnsupported:
       name = "unsupported";
       break;
+    case Code::kIoError:
+      name = "i/o error";
+      break;
   }
   return std::string(name) + ": " + message_;
 }

@@ -12,7 +12,15 @@ namespace smeg {
 
 class Status {
  public:
-  enum class Code { kOk, kInvalidArgument, kNotFound, kCorruption, kConflict, kUnsupported };
+  enum class Code {
+    kOk,
+    kInvalidArgument,
+    kNotFound,
+    kCorruption,
+    kConflict,
+    kUnsupported,
+    kIoError,  // the operating system refused (the message names the operation and errno)
+  };
 
   Status() = default;
   static Status ok() { return Status(); }
@@ -23,6 +31,7 @@ class Status {
   static Status corruption(std::string msg) { return {Code::kCorruption, std::move(msg)}; }
   static Status conflict(std::string msg) { return {Code::kConflict, std::move(msg)}; }
   static Status unsupported(std::string msg) { return {Code::kUnsupported, std::move(msg)}; }
+  static Status io_error(std::string msg) { return {Code::kIoError, std::move(msg)}; }
 
   bool is_ok() const { return code_ == Code::kOk; }
   explicit operator bool() const { return is_ok(); }
