@@ -3,9 +3,9 @@
 // (rtnl.h): a userspace implementation's tun device is an ordinary network device.
 //
 // Namespaces: the socket directory is a filesystem path shared by every network namespace, so
-// interface names must be unique on the machine. The tun device, the rtnetlink socket and a
-// started implementation live in the network namespace that is current for the calling thread
-// when the backend first needs rtnetlink (opened lazily) and when create_interface runs.
+// interface names must be unique on the machine. Link operations and the implementation
+// create_interface starts act in the network namespace of the calling thread: call a backend
+// from a thread in the namespace of its interfaces.
 //
 // Every exchange opens its own connection, as wg(8) does: after a failed set wireguard-go stops
 // reading the request and the connection is of no further use. Exchanges are bounded by
@@ -73,7 +73,7 @@ class UapiBackend final : public Backend {
   Result<Rtnl*> rtnl();
 
   Options options_;
-  std::unique_ptr<Rtnl> rtnl_;  // opened on first use, in the namespace current then
+  std::unique_ptr<Rtnl> rtnl_;  // opened on first use
   BackendStats stats_;
   std::string last_set_;
   // The public key last read or set per interface, for validate() (see set_device).
