@@ -28,6 +28,8 @@ namespace smeg::backends {
 class UapiBackend final : public Backend {
  public:
   struct Options {
+    // Where IFACE.sock is looked for. wireguard-go always puts its socket in
+    // /var/run/wireguard; another directory is for other implementations and for tests.
     std::string socket_dir = "/var/run/wireguard";
     // The implementation create_interface starts (searched on PATH when it has no '/'); it is
     // run as `PROGRAM IFACE` and is expected to daemonise, like wireguard-go.
