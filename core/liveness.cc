@@ -227,6 +227,10 @@ void EpochWindow::mark(uint64_t epoch, uint32_t slot) {
   if (EpochBits* e = find(epoch)) e->bits.set(slot);
 }
 
+void EpochWindow::claim(const PublicKey& leader) {
+  if (epoch_ > 0 && leader < leader_) leader_ = leader;
+}
+
 EpochWindow::MergeResult EpochWindow::merge(const LivenessView& remote) {
   MergeResult res;
   if (remote.epoch > epoch_) {

@@ -73,6 +73,8 @@ class EpochWindow {
 
   // Moves to a new epoch started by leader (epoch must be above the current one).
   void advance(uint64_t epoch, const PublicKey& leader);
+  // Names `leader` as the current epoch's leader if its key is lower (a concurrent start).
+  void claim(const PublicKey& leader);
   void mark(uint64_t epoch, uint32_t slot);
 
   struct MergeResult {

@@ -419,6 +419,24 @@ TEST(EpochWindow, LowerLeaderWinsATie) {
   EXPECT_EQ(a.leader(), leader(4));
 }
 
+TEST(EpochWindow, ClaimTakesTheCurrentEpochForALowerKeyOnly) {
+  EpochWindow w;
+  w.claim(leader(1));
+  EXPECT_EQ(w.epoch(), 0u);
+  EXPECT_TRUE(w.leader().is_zero()) << "no epoch to claim yet";
+  w.advance(5, leader(4));
+  w.mark(5, 3);
+  w.claim(leader(6));
+  EXPECT_EQ(w.leader(), leader(4)) << "a higher key does not take it";
+  w.claim(leader(2));
+  EXPECT_EQ(w.leader(), leader(2));
+  EXPECT_EQ(w.epoch(), 5u) << "a claim starts no epoch";
+  EXPECT_EQ(w.view().recent.front().bits.count(), 1u) << "and keeps its bits";
+  EpochWindow other;
+  other.advance(5, leader(4));
+  EXPECT_TRUE(w.remote_lacks(other.view())) << "the claim spreads through sync replies";
+}
+
 TEST(EpochWindow, RemoteLacks) {
   EpochWindow a, b;
   a.advance(1, leader(1));

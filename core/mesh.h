@@ -6,9 +6,9 @@
 // Liveness in short (see liveness.h for the aggregate):
 //  - the leader starts a new epoch every heartbeatInterval (H); an epoch spreads with the sync
 //    messages and is forwarded at once; a peer with a lower key than the current epoch's
-//    leader starts the next epoch itself half an interval after learning the current one (it
-//    learns each epoch after the leader started it: waiting a whole interval it would only win
-//    by a lucky delay), so leadership settles on the lowest live key;
+//    leader claims the current epoch at once (concurrent starts of one epoch merge to the
+//    lower key) and starts the next one itself, so leadership settles on the lowest live key
+//    within one epoch's spread;
 //  - a node that learns an epoch sets its own slot's bit in it and judges: a member whose bit is
 //    missing from the new epoch and the `prune_epochs` full epochs before it is dropped from
 //    this node's view; once it has stayed lifeless `tombstone_epochs` more epochs, the leader
@@ -201,8 +201,6 @@ class Mesh {
   void note_leader(Time now);
   // Whether we start the next epoch when the interval is up (see handle_timeout).
   bool may_lead() const;
-  // How long after learning the current epoch we start the next one, when we may lead.
-  Duration lead_after() const;
   void judge(Time now);
   void suspect(Time now, const PublicKey& key, RemovalReason reason);
   void unsuspect(Time now, const PublicKey& key);

@@ -103,12 +103,6 @@ bool Mesh::may_lead() const {
   return window_.epoch() == 0 || is_self(l) || ctx_.keys->public_key < l;
 }
 
-Duration Mesh::lead_after() const {
-  const PublicKey& l = window_.leader();
-  if (window_.epoch() == 0 || is_self(l)) return ctx_.params->heartbeat_interval;
-  return ctx_.params->heartbeat_interval / 2;  // taking over from a higher key
-}
-
 void Mesh::judge(Time now) {
   const uint64_t epoch = window_.epoch();
   const uint32_t n = ctx_.params->prune_epochs;
@@ -218,7 +212,8 @@ void Mesh::check_own_slot(Time now, Rng& rng) {
       own_old_slot_ = own_slot_;
       own_old_slot_until_ = window_.epoch() + ctx_.params->prune_epochs;
       own_slot_ = pick_free_slot(rng, false);
-      own_joined_epoch_ = window_.epoch();  // the new slot has bits from now on only
+      own_joined_epoch_ =
+          window_.epoch() + 1;  // the new slot's bits: from now on (see finish_join)
       publish();
       window_.mark(window_.epoch(), own_slot_);
       emit(now, EventType::kSlotChanged, self, RemovalReason::kNone, own_slot_);
@@ -257,7 +252,7 @@ void Mesh::handle_timeout(Time now, Rng& rng) {
     const PublicKey silent = window_.leader();
     if (!silent.is_zero() && !is_self(silent)) suspect(now, silent, RemovalReason::kPruned);
     start_epoch(now, rng);
-  } else if (may_lead() && now >= epoch_learned_at_ + lead_after()) {
+  } else if (may_lead() && now >= epoch_learned_at_ + ctx_.params->heartbeat_interval) {
     start_epoch(now, rng);
   }
   if (now >= next_sync_) {
@@ -280,7 +275,8 @@ Time Mesh::next_timeout() const {
   }
   Time t = std::min(next_sync_, next_pull_);
   if (options_.role == Role::kClient) return t;  // clients wait for epochs (see handle_timeout)
-  return std::min(t, epoch_learned_at_ + (may_lead() ? lead_after() : silence_limit()));
+  return std::min(
+      t, epoch_learned_at_ + (may_lead() ? ctx_.params->heartbeat_interval : silence_limit()));
 }
 
 }  // namespace smeg
