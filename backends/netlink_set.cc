@@ -196,7 +196,9 @@ class SetWriter {
 
 Result<SetMessages> build_set_messages(uint16_t family, const std::string& ifname,
                                        const DeviceChange& change, size_t max_message_bytes) {
-  SetWriter w(family, ifname, max_message_bytes);
+  // An attribute's length is 16 bits, and WGDEVICE_A_PEERS holds nearly the whole message:
+  // a message above 64 KiB would overflow its nest's length (64 KiB pages make buffers that big).
+  SetWriter w(family, ifname, std::min<size_t>(max_message_bytes, 0xffff));
   if (Status s = w.start(&change); !s) return s;
   for (size_t i = 0; i < change.peers.size(); ++i) {
     if (Status s = w.add_peer(i, change.peers[i]); !s) return s;

@@ -57,9 +57,9 @@ class DeviceDumpParser {
 Result<DeviceState> parse_device_dump(std::span<const uint8_t> stream);
 
 // The WG_CMD_SET_DEVICE messages that carry `change` to interface `ifname`, none larger than
-// `max_message_bytes`. Sequence numbers are left 0 for the sender to fill in. The change is
-// encoded as given (validate() it first); a prefix or a peer's fixed part that cannot fit
-// even in an empty message is an error.
+// `max_message_bytes` (nor than 65535: nested attribute lengths are 16 bits). Sequence numbers are
+// left 0 for the sender to fill in. The change is encoded as given (validate() it first); a prefix
+// or a peer's fixed part that cannot fit even in an empty message is an error.
 struct SetMessages {
   std::vector<std::vector<uint8_t>> messages;
   // For each message, the peers whose first fragment it carries (a split peer counts once).
