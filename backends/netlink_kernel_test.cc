@@ -44,7 +44,7 @@ DesiredDevice desired_device(uint32_t seed, uint32_t peers, uint16_t port) {
   d.mesh_id = "kerneltest";
   d.private_key = key_from_seed(seed);
   d.listen_port = port;
-  d.address = Prefix{*IpAddr::parse("fd5e:11::1"), 64};
+  d.address = Prefix{*IpAddr::parse("fd5e:11:" + std::to_string(seed) + "::1"), 64};
   for (uint32_t i = 1; i <= peers; ++i) {
     DesiredPeer p;
     p.public_key = key_from_seed(seed * 100000 + i).public_key();
