@@ -25,7 +25,8 @@ const char* const kConfFile = "/tmp/smegbench0.conf";
 
 PrivateKey key_from_seed(uint32_t seed) {
   std::array<uint8_t, 32> r{};
-  for (int i = 0; i < 4; ++i) r[i] = static_cast<uint8_t>(seed >> (8 * i));
+  // Bytes 1..4: clamping (PrivateKey::from_random) clears the low bits of byte 0.
+  for (int i = 0; i < 4; ++i) r[i + 1] = static_cast<uint8_t>(seed >> (8 * i));
   r[31] = 0x42;
   return PrivateKey::from_random(r);
 }

@@ -32,7 +32,8 @@ DeviceState config_only(DeviceState d) {
 
 PrivateKey key_from_seed(uint32_t seed) {
   std::array<uint8_t, 32> r{};
-  for (int i = 0; i < 4; ++i) r[i] = static_cast<uint8_t>(seed >> (8 * i));
+  // Bytes 1..4: clamping (PrivateKey::from_random) clears the low bits of byte 0.
+  for (int i = 0; i < 4; ++i) r[i + 1] = static_cast<uint8_t>(seed >> (8 * i));
   r[31] = 0x42;
   return PrivateKey::from_random(r);
 }
@@ -129,7 +130,8 @@ class NetlinkKernel : public ::testing::Test {
     backend_ = std::move(*b);
     for (const char* name : kIfaces) {
       (void)backend_->delete_interface(name);  // left over from an earlier run, if any
-      ASSERT_TRUE(backend_->create_interface(name)) << name;
+      const Status s = backend_->create_interface(name);
+      ASSERT_TRUE(s.is_ok()) << s.to_string();
     }
   }
   void TearDown() override {
