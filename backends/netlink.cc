@@ -13,6 +13,12 @@
 namespace smeg::backends {
 namespace {
 
+// A refused request comes back inside the error reply (struct nlmsgerr quotes the whole
+// request unless the socket asks for capped acks), so a set message may only be as large as
+// the receive buffer minus the reply's own headers: otherwise the reply is truncated and the
+// kernel's errno is lost behind ENOSPC.
+constexpr size_t kErrorReplyOverhead = NLMSG_HDRLEN + sizeof(nlmsgerr);
+
 // A generic netlink request header in `buf` (which must hold any message we build).
 nlmsghdr* genl_header(std::vector<char>& buf, NlSocket& nl, uint16_t type, uint16_t flags,
                       uint8_t cmd, uint8_t version) {
@@ -80,7 +86,7 @@ NetlinkBackend::NetlinkBackend(std::unique_ptr<NlSocket> genl, std::unique_ptr<R
       rtnl_(std::move(rtnl)),
       family_(family),
       can_remove_allowed_ip_(can_remove_allowed_ip),
-      max_message_bytes_(genl_->buffer().size()) {}
+      max_message_bytes_(genl_->buffer().size() - kErrorReplyOverhead) {}
 
 NetlinkBackend::~NetlinkBackend() = default;
 
