@@ -160,7 +160,7 @@ void BM_NetlinkGetDevice3000(benchmark::State& state) {
   }
   (void)b->delete_interface(kIface);
 }
-BENCHMARK(BM_NetlinkGetDevice3000)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_NetlinkGetDevice3000)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
 
 // One peer's endpoint alternates between two ports: every iteration is a real one-peer change.
 void BM_NetlinkOnePeerChange3000(benchmark::State& state) {
@@ -185,7 +185,10 @@ void BM_NetlinkOnePeerChange3000(benchmark::State& state) {
   state.counters["peers_sent"] = static_cast<double>(peers_sent);
   (void)b->delete_interface(kIface);
 }
-BENCHMARK(BM_NetlinkOnePeerChange3000)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_NetlinkOnePeerChange3000)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(10);
 
 void BM_WgSetOnePeer3000(benchmark::State& state) {
   auto b = open_or_skip(state);
@@ -211,7 +214,7 @@ void BM_WgSetOnePeer3000(benchmark::State& state) {
   }
   (void)b->delete_interface(kIface);
 }
-BENCHMARK(BM_WgSetOnePeer3000)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_WgSetOnePeer3000)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(10);
 
 }  // namespace
 }  // namespace smeg::backends

@@ -250,6 +250,22 @@ TEST_F(NetlinkKernel, ErrorsNameTheInterfaceTheOperationAndTheErrno) {
   EXPECT_EQ(d.status().message(), "smegnl-none: get device: No such device (errno 19)");
 }
 
+// A set refused by the kernel in its first message: the error keeps the kernel's errno (the
+// reply quoting a full-size message must fit the receive buffer) and says what was applied.
+TEST_F(NetlinkKernel, ARefusedLargeSetReportsTheKernelsErrno) {
+  apply_and_check(kIfaces[0], desired_device(8, 2, 51830));  // up, and holding the port
+  // WireGuard binds its port only while the interface is up.
+  ASSERT_TRUE(backend_->set_up(kIfaces[1], true).is_ok());
+  DesiredDevice d = desired_device(9, 500, 51830);
+  auto r = apply(*backend_, kIfaces[1], d, {}, ApplyOptions{});
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kIoError);
+  EXPECT_NE(r.status().message().find("smegnl1: set device: Address already in use (errno 98)"),
+            std::string::npos)
+      << r.status().message();
+  EXPECT_NE(r.status().message().find("(message 1 of "), std::string::npos) << r.status().message();
+}
+
 TEST_F(NetlinkKernel, RemovesOneAllowedIpWhenTheKernelCan) {
   DesiredDevice d = desired_device(7, 10, 51826);
   d.peers[2].allowed_ips.push_back(*Prefix::parse("10.99.0.0/16"));
