@@ -66,8 +66,15 @@ case "$case_name" in
     expect_stderr "$work/file: Not a directory"
     run run "$scenario" --out
     expect_rc 2 "--out without a value"
-    run check "$scenario" --out "$work/x"
-    expect_rc 2 "check has no --out"
+    run check "$scenario" --out "$work/file/sub" --quiet
+    expect_rc 2 "check --out under a file"
+    expect_stderr "$work/file/sub: Not a directory"
+    # check --out --json: the first run's summary on stdout and its files, the digests on stderr.
+    run check "$scenario" --out "$work/x" --json --quiet
+    expect_rc 0 "check --out --json"
+    grep -q '"digest"' "$work/stdout" || fail "check --json printed no summary"
+    [ -s "$work/x/summary.json" ] || fail "check --out wrote no summary.json"
+    expect_stderr "digests"
     echo "ok"
     ;;
   nodes)

@@ -32,13 +32,15 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: smegsim run SCENARIO.yaml [--seed N] [--nodes N] [--out DIR] [--json] [--quiet]\n"
-    "       smegsim check SCENARIO.yaml [--seed N] [--nodes N]\n"
+    "       smegsim check SCENARIO.yaml [--seed N] [--nodes N] [--out DIR] [--json] [--quiet]\n"
     "       smegsim swarm --seeds A..B [--nodes N] [--print-scenario]\n"
     "\n"
     "  run     simulate the scenario and report its figures (--json: one JSON object on stdout;\n"
     "          --quiet: no progress bar on stderr); exit 1 if an expect: bound fails or an\n"
     "          invariant is violated\n"
-    "  check   run the scenario twice with one seed; exit 1 if the digests differ\n"
+    "  check   run the scenario twice with one seed; exit 1 if the digests differ (the\n"
+    "          first run reports as `run` does, with the same options, and its expect:\n"
+    "          bounds are reported but do not change the exit code)\n"
     "  swarm   for each seed A..B, draw a random fault scenario of N nodes (default 40), run it\n"
     "          with the invariant oracles and print one line; exit 1 if any seed failed\n"
     "          (--print-scenario: print the drawn scenarios as YAML instead of running them)\n"
@@ -86,8 +88,7 @@ bool parse_args(int argc, char** argv, Args& a, int& exit_code) {
   }
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string& s = args[i];
-    const bool takes_value =
-        s == "--seed" || s == "--nodes" || (s == "--out" && a.command == "run");
+    const bool takes_value = s == "--seed" || s == "--nodes" || s == "--out";
     if (takes_value && i + 1 >= args.size()) {
       exit_code = usage_error(s + " needs a value");
       return false;
@@ -114,15 +115,15 @@ bool parse_args(int argc, char** argv, Args& a, int& exit_code) {
         return false;
       }
       a.nodes = static_cast<uint32_t>(*n);
-    } else if (s == "--out" && a.command == "run") {
+    } else if (s == "--out") {
       a.out = args[++i];
       if (a.out.empty()) {
         exit_code = usage_error("--out needs a directory");
         return false;
       }
-    } else if (s == "--json" && a.command == "run") {
+    } else if (s == "--json") {
       a.json = true;
-    } else if (s == "--quiet" && a.command == "run") {
+    } else if (s == "--quiet") {
       a.quiet = true;
     } else if (s == "--help" || s == "-h") {
       std::fputs(kUsage, stdout);
@@ -227,7 +228,8 @@ void print_violations(const RunSummary& r) {
   }
 }
 
-int run(const Args& a, const Scenario& sc) {
+// One run with every report; `digest` receives the run's digest.
+int run(const Args& a, const Scenario& sc, uint64_t* digest = nullptr) {
   const uint64_t seed = a.seed.value_or(sc.seed);
   // The directory first: a bad --out fails before a long run, not after it.
   std::optional<RunOutput> out;
@@ -243,6 +245,7 @@ int run(const Args& a, const Scenario& sc) {
   double wall = 0;
   const RunSummary r = run_with_progress(sim, static_cast<double>(sc.duration.count()) / 1e6,
                                          a.quiet, out ? &*out : nullptr, wall);
+  if (digest) *digest = r.digest;
   // Writing snapshots is not simulating: the speed figures leave it out.
   if (out) wall = std::max(0.0, wall - out->snapshot_seconds());
   const double speedup = wall > 0 ? r.sim_seconds / wall : 0;
@@ -312,12 +315,20 @@ int run(const Args& a, const Scenario& sc) {
 
 int check(const Args& a, const Scenario& sc) {
   const uint64_t seed = a.seed.value_or(sc.seed);
-  Simulation first(sc, seed);
-  const uint64_t d1 = first.run().digest;
+  uint64_t d1 = 0;
+  if (!a.out.empty() || a.json) {
+    // The first run reports like `run`, so that one check also yields a run's results.
+    if (run(a, sc, &d1) == 2) return 2;  // --out could not be written
+  } else {
+    Simulation first(sc, seed);
+    d1 = first.run().digest;
+  }
   Simulation second(sc, seed);
   const uint64_t d2 = second.run().digest;
-  std::printf("%s seed %" PRIu64 ": digests %016" PRIx64 " %016" PRIx64 "\n", sc.name.c_str(), seed,
-              d1, d2);
+  // With --json, stdout holds the first run's JSON object only.
+  std::fprintf(a.json ? stderr : stdout,
+               "%s seed %" PRIu64 ": digests %016" PRIx64 " %016" PRIx64 "\n", sc.name.c_str(),
+               seed, d1, d2);
   if (d1 == d2) return 0;
   std::fprintf(stderr, "smegsim: two runs of seed %" PRIu64 " differ; replay: %s\n", seed,
                replay_command(a, seed).c_str());
