@@ -5,6 +5,7 @@
 #include <linux/netlink.h>
 #include <linux/wireguard.h>
 
+#include <cerrno>
 #include <functional>
 
 #include "backends/netlink_wire.h"
@@ -112,6 +113,20 @@ Result<std::vector<std::string>> NetlinkBackend::list_devices() {
 }
 
 Result<DeviceState> NetlinkBackend::get_device(const std::string& ifname) {
+  // A set by someone else during our dump marks it inconsistent (NLM_F_DUMP_INTR, reported as
+  // EINTR): read again, as wg(8) does. NlSocket stops reading at an error and may leave the
+  // rest of a dump queued, so a failed dump also gets a fresh socket: stale replies must not
+  // answer the next request.
+  const Status interrupted = errno_status(ifname + ": get device", EINTR);
+  for (int attempt = 1;; ++attempt) {
+    auto device = read_device(ifname);
+    if (device) return device;
+    if (auto fresh = NlSocket::open(NETLINK_GENERIC)) genl_ = std::move(*fresh);
+    if (attempt == 3 || device.status().message() != interrupted.message()) return device;
+  }
+}
+
+Result<DeviceState> NetlinkBackend::read_device(const std::string& ifname) {
   std::vector<char> buf = genl_->buffer();
   nlmsghdr* nlh = genl_header(buf, *genl_, family_, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP,
                               WG_CMD_GET_DEVICE, WG_GENL_VERSION);

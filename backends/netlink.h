@@ -53,6 +53,8 @@ class NetlinkBackend final : public Backend {
  private:
   NetlinkBackend(std::unique_ptr<NlSocket> genl, std::unique_ptr<Rtnl> rtnl, uint16_t family,
                  bool can_remove_allowed_ip);
+  // One WG_CMD_GET_DEVICE dump, parsed (get_device retries it).
+  Result<DeviceState> read_device(const std::string& ifname);
   // The device's public key for validate(): from the last read, else read now.
   Result<std::optional<PublicKey>> own_public_key(const std::string& ifname);
 
