@@ -117,6 +117,23 @@ DeviceChange diff(const DeviceState& actual, const DesiredDevice& desired,
   return c;
 }
 
+DeviceChange full_set(const DeviceState& d) {
+  DeviceChange c;
+  c.private_key = d.private_key;
+  c.listen_port = d.listen_port;
+  c.replace_peers = true;
+  for (const PeerState& p : d.peers) {
+    PeerChange pc;
+    pc.public_key = p.public_key;
+    pc.endpoint = p.endpoint;
+    if (p.persistent_keepalive) pc.persistent_keepalive = p.persistent_keepalive;
+    pc.replace_allowed_ips = true;
+    pc.allowed_ips = p.allowed_ips;
+    c.peers.push_back(std::move(pc));
+  }
+  return c;
+}
+
 DeviceState applied(const DeviceState& state, const DeviceChange& change) {
   DeviceState s = state;
   if (change.private_key) {

@@ -88,6 +88,10 @@ struct DiffOptions {
 DeviceChange diff(const DeviceState& actual, const DesiredDevice& desired,
                   const DiffOptions& options);
 
+// The whole-device set that makes an empty interface hold `state`'s key, port and peers
+// (replace_peers, and every peer's allowed IPs replaced): what a first apply sends.
+DeviceChange full_set(const DeviceState& state);
+
 // `state` after `change` (what a correct backend holds afterwards); the memory backend is
 // this, and tests compare real devices against it.
 DeviceState applied(const DeviceState& state, const DeviceChange& change);

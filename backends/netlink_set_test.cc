@@ -82,24 +82,6 @@ Inspected inspect(const std::vector<uint8_t>& m) {
   return out;
 }
 
-// A whole-device set of `d`: what a first apply to an empty interface sends.
-DeviceChange full_set(const DeviceState& d) {
-  DeviceChange c;
-  c.private_key = d.private_key;
-  c.listen_port = d.listen_port;
-  c.replace_peers = true;
-  for (const PeerState& p : d.peers) {
-    PeerChange pc;
-    pc.public_key = p.public_key;
-    pc.endpoint = p.endpoint;
-    if (p.persistent_keepalive) pc.persistent_keepalive = p.persistent_keepalive;
-    pc.replace_allowed_ips = true;
-    pc.allowed_ips = p.allowed_ips;
-    c.peers.push_back(pc);
-  }
-  return c;
-}
-
 // Parses set messages as if they were a dump (the attribute trees are the same).
 Result<DeviceState> parse_as_dump(SetMessages built) {
   for (auto& m : built.messages) m[16] = WG_CMD_GET_DEVICE;

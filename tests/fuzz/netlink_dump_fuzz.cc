@@ -46,17 +46,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   if (d.name.empty() || d.name.size() > 4000) return 0;  // not a name a set could carry
-  DeviceChange c;
-  c.replace_peers = true;
-  for (const PeerState& p : d.peers) {
-    PeerChange pc;
-    pc.public_key = p.public_key;
-    pc.endpoint = p.endpoint;
-    if (p.persistent_keepalive) pc.persistent_keepalive = p.persistent_keepalive;
-    pc.replace_allowed_ips = true;
-    pc.allowed_ips = p.allowed_ips;
-    c.peers.push_back(pc);
-  }
+  DeviceChange c = full_set(d);
+  c.private_key.reset();  // the round trip below is about peers
+  c.listen_port.reset();
   auto built = build_set_messages(0x20, d.name, c, 8192);
   if (!built.is_ok()) fail(built.status().message().c_str());
   DeviceDumpParser again;
