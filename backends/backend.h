@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,7 @@ struct LinkState {
 // What a backend has sent so far: tests and benchmarks read it to check that a change of one
 // peer sends one peer, and that applying the same configuration twice sends nothing.
 struct BackendStats {
+  uint64_t device_reads = 0;  // get_device calls (a read of a 3000-peer device is a large dump)
   uint64_t set_requests = 0;  // device sets (a set split across messages counts once)
   uint64_t set_messages = 0;  // messages or request texts those sets took
   uint64_t set_bytes = 0;     // their encoded size
@@ -98,5 +100,51 @@ struct ApplyReport {
 // is sent; see set_device of each backend for what a failed set leaves behind.
 Result<ApplyReport> apply(Backend& backend, const std::string& ifname, const DesiredDevice& desired,
                           const std::vector<Prefix>& previous_routes, const ApplyOptions& options);
+
+// The two halves of apply(), for callers that keep the device and link they last saw. Each
+// sends what `desired` needs beyond `device` / `link`, records it in `report`, and on success
+// leaves `device` / `link` as the interface now holds them.
+Status apply_device(Backend& backend, const std::string& ifname, DeviceState& device,
+                    const DesiredDevice& desired, ApplyReport& report);
+Status apply_link(Backend& backend, const std::string& ifname, LinkState& link,
+                  const DesiredDevice& desired, const std::vector<Prefix>& previous_routes,
+                  const ApplyOptions& options, ApplyReport& report);
+
+// The WireGuard interface of one mesh as this node last left it: what the daemon keeps per
+// mesh. apply() diffs against the device and link it last saw instead of reading them back,
+// so a one-peer change costs the diff and one small set, not a dump of every peer. It reads
+// them back (and so repairs drift: someone's `wg set`, a removed address) on the first apply,
+// after any failure, and after verify(); the owner calls verify() periodically. Used from one
+// thread at a time, like the backend it borrows.
+class MeshInterface {
+ public:
+  // `installed_routes`: routes an earlier run of this node installed (persisted by the
+  // owner), which apply() may remove when they are no longer desired.
+  MeshInterface(Backend& backend, std::string ifname, ApplyOptions options = {},
+                std::vector<Prefix> installed_routes = {});
+
+  // As the free apply(), with the routes it installed itself as `previous_routes`.
+  Result<ApplyReport> apply(const DesiredDevice& desired);
+  // Makes the next apply() read the device and link back first.
+  void verify();
+
+  const std::string& ifname() const { return ifname_; }
+  // The routes this node installed and has not removed, sorted (persist them).
+  const std::vector<Prefix>& installed_routes() const { return installed_routes_; }
+  // How often apply() has read the device back.
+  uint64_t reads() const { return reads_; }
+
+ private:
+  Status apply_cached(const DesiredDevice& desired, ApplyReport& report);
+
+  Backend& backend_;
+  const std::string ifname_;
+  const ApplyOptions options_;
+  std::vector<Prefix> installed_routes_;  // sorted
+  // What the interface held after the last successful step; empty: unknown, read it back.
+  std::optional<DeviceState> device_;
+  std::optional<LinkState> link_;
+  uint64_t reads_ = 0;
+};
 
 }  // namespace smeg::backends

@@ -1,6 +1,7 @@
 #include "backends/device.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 namespace smeg::backends {
@@ -134,8 +135,7 @@ DeviceChange full_set(const DeviceState& d) {
   return c;
 }
 
-DeviceState applied(const DeviceState& state, const DeviceChange& change) {
-  DeviceState s = state;
+void apply_in_place(DeviceState& s, const DeviceChange& change) {
   if (change.private_key) {
     s.private_key = change.private_key;
     if (change.private_key->is_zero()) {
@@ -147,19 +147,41 @@ DeviceState applied(const DeviceState& state, const DeviceChange& change) {
   }
   if (change.listen_port) s.listen_port = *change.listen_port;
   if (change.fwmark) s.fwmark = *change.fwmark;
+  auto peer_less = [](const PeerState& p, const PublicKey& k) { return p.public_key < k; };
   if (change.replace_peers) {
-    std::erase_if(s.peers, [&](const PeerState& p) {
-      return std::none_of(change.peers.begin(), change.peers.end(),
-                          [&](const PeerChange& c) { return c.public_key == p.public_key; });
-    });
+    std::set<PublicKey> named;
+    for (const PeerChange& c : change.peers) named.insert(c.public_key);
+    std::erase_if(s.peers, [&](const PeerState& p) { return named.count(p.public_key) == 0; });
   }
+  // Which peer holds each allowed IP: WireGuard routes a prefix to one peer only, so giving
+  // it to a peer takes it from any other (cryptokey routing). An index keeps that O(log n)
+  // per prefix. It is built on the first change that touches allowed IPs (from the peers as
+  // they are then), so a change of endpoints alone, the common case, never pays for it.
+  std::map<Prefix, PublicKey> owner;
+  bool indexed = false;
+  auto index = [&] {
+    if (!indexed) {
+      for (const PeerState& p : s.peers) {
+        for (const Prefix& ip : p.allowed_ips) owner[ip] = p.public_key;
+      }
+      indexed = true;
+    }
+  };
+  auto disown = [&](const PublicKey& key, const std::vector<Prefix>& ips) {
+    if (!indexed) return;  // built later from the peers, which no longer hold `ips`
+    for (const Prefix& ip : ips) {
+      auto o = owner.find(ip);
+      if (o != owner.end() && o->second == key) owner.erase(o);
+    }
+  };
   for (const PeerChange& c : change.peers) {
-    auto it =
-        std::lower_bound(s.peers.begin(), s.peers.end(), c.public_key,
-                         [](const PeerState& p, const PublicKey& k) { return p.public_key < k; });
+    auto it = std::lower_bound(s.peers.begin(), s.peers.end(), c.public_key, peer_less);
     const bool exists = it != s.peers.end() && it->public_key == c.public_key;
     if (c.remove) {
-      if (exists) s.peers.erase(it);
+      if (exists) {
+        disown(c.public_key, it->allowed_ips);
+        s.peers.erase(it);
+      }
       continue;
     }
     if (!exists) {
@@ -171,21 +193,35 @@ DeviceState applied(const DeviceState& state, const DeviceChange& change) {
     if (c.endpoint) p.endpoint = c.endpoint;
     if (c.persistent_keepalive) p.persistent_keepalive = *c.persistent_keepalive;
     if (c.clear_preshared_key) p.has_preshared_key = false;
+    if (!c.replace_allowed_ips && c.allowed_ips.empty() && c.remove_allowed_ips.empty()) {
+      continue;  // allowed IPs untouched
+    }
+    std::vector<Prefix> ips;
     if (c.replace_allowed_ips) {
-      p.allowed_ips = sorted_unique(c.allowed_ips);
+      ips = sorted_unique(c.allowed_ips);
     } else {
       std::vector<Prefix> v = p.allowed_ips;
       v.insert(v.end(), c.allowed_ips.begin(), c.allowed_ips.end());
-      p.allowed_ips = minus(sorted_unique(std::move(v)), sorted_unique(c.remove_allowed_ips));
+      ips = minus(sorted_unique(std::move(v)), sorted_unique(c.remove_allowed_ips));
     }
-    // WireGuard routes a prefix to one peer only: giving it to this peer takes it from any
-    // other (cryptokey routing).
-    const std::set<Prefix> mine(p.allowed_ips.begin(), p.allowed_ips.end());
-    for (PeerState& other : s.peers) {
-      if (&other == &p) continue;
-      std::erase_if(other.allowed_ips, [&](const Prefix& x) { return mine.count(x) > 0; });
+    index();  // from the peers as they are before this one changes
+    disown(p.public_key, minus(p.allowed_ips, ips));
+    p.allowed_ips = std::move(ips);
+    for (const Prefix& ip : p.allowed_ips) {
+      auto [o, fresh] = owner.try_emplace(ip, p.public_key);
+      if (fresh || o->second == p.public_key) continue;
+      auto other = std::lower_bound(s.peers.begin(), s.peers.end(), o->second, peer_less);
+      if (other != s.peers.end() && other->public_key == o->second) {
+        std::erase(other->allowed_ips, ip);
+      }
+      o->second = p.public_key;
     }
   }
+}
+
+DeviceState applied(const DeviceState& state, const DeviceChange& change) {
+  DeviceState s = state;
+  apply_in_place(s, change);
   return s;
 }
 

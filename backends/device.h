@@ -95,6 +95,8 @@ DeviceChange full_set(const DeviceState& state);
 // `state` after `change` (what a correct backend holds afterwards); the memory backend is
 // this, and tests compare real devices against it.
 DeviceState applied(const DeviceState& state, const DeviceChange& change);
+// The same, changing `state` in place (no copy of a large device). O((n + k) log n).
+void apply_in_place(DeviceState& state, const DeviceChange& change);
 
 // Checks a change before anything is sent: keys not all zero and not the device's own,
 // prefixes canonical, ports non-zero. The message names the peer and the field.

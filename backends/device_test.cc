@@ -137,6 +137,20 @@ TEST(Applied, AnAllowedIpBelongsToOnePeer) {
   s = applied(s, c);
   EXPECT_TRUE(s.find_peer(key(1))->allowed_ips.empty());
   EXPECT_EQ(s.find_peer(key(2))->allowed_ips, (std::vector<Prefix>{host6(0, 1), host6(0, 2)}));
+  // And the other way round, whichever of the two sorts first; an endpoint-only change before
+  // it in the same set must not change that.
+  DeviceChange back;
+  PeerChange ep;
+  ep.public_key = key(2);
+  ep.endpoint = Endpoint{IpAddr::v4(192, 0, 2, 1), 1};
+  PeerChange to1;
+  to1.public_key = key(1);
+  to1.allowed_ips = {host6(0, 1)};
+  back.peers = {ep, to1};
+  if (key(1) < key(2)) std::swap(back.peers[0], back.peers[1]);
+  s = applied(s, back);
+  EXPECT_EQ(s.find_peer(key(1))->allowed_ips, std::vector<Prefix>{host6(0, 1)});
+  EXPECT_EQ(s.find_peer(key(2))->allowed_ips, std::vector<Prefix>{host6(0, 2)});
 }
 
 // Random devices and desired configs: applying the diff always yields a device that matches

@@ -43,6 +43,7 @@ Result<std::vector<std::string>> MemoryBackend::list_devices() {
 }
 
 Result<DeviceState> MemoryBackend::get_device(const std::string& ifname) {
+  stats_.device_reads++;
   auto i = find(ifname, "get_device");
   if (!i) return i.status();
   return (*i)->device;

@@ -118,6 +118,7 @@ Result<DeviceState> NetlinkBackend::get_device(const std::string& ifname) {
   // rest of a dump queued, so a failed dump also gets a fresh socket: stale replies must not
   // answer the next request.
   const Status interrupted = errno_status(ifname + ": get device", EINTR);
+  stats_.device_reads++;
   for (int attempt = 1;; ++attempt) {
     auto device = read_device(ifname);
     if (device) return device;

@@ -213,6 +213,31 @@ TEST_F(NetlinkKernel, OnePeerChangeOnAThousandPeerDeviceSendsOnePeer) {
   EXPECT_EQ(backend_->stats().peers_sent - before.peers_sent, 1u);
 }
 
+// What the daemon does: MeshInterface reads the device once, then diffs against what it left.
+TEST_F(NetlinkKernel, MeshInterfaceChangesOnePeerWithoutReadingTheDeviceBack) {
+  DesiredDevice d = desired_device(7, 1000, 51826);
+  MeshInterface iface(*backend_, kIfaces[0]);
+  auto first = iface.apply(d);
+  ASSERT_TRUE(first) << first.status().to_string();
+  const BackendStats before = backend_->stats();
+  for (size_t i : {17u, 617u, 999u}) {
+    d.peers[i].endpoint = Endpoint{IpAddr::v4(203, 0, 113, 9), static_cast<uint16_t>(2000 + i)};
+    auto r = iface.apply(d);
+    ASSERT_TRUE(r) << r.status().to_string();
+    EXPECT_EQ(r->change.peers.size(), 1u);
+  }
+  auto again = iface.apply(d);
+  ASSERT_TRUE(again) << again.status().to_string();
+  EXPECT_FALSE(again->changed());
+  EXPECT_EQ(backend_->stats().device_reads, before.device_reads);
+  EXPECT_EQ(backend_->stats().set_requests - before.set_requests, 3u);
+  EXPECT_EQ(backend_->stats().peers_sent - before.peers_sent, 3u);
+  // The judge: what the kernel holds now is exactly what a reading apply finds nothing to do
+  // about, and what `wg show dump` shows.
+  const ApplyReport check = apply_and_check(kIfaces[0], d);
+  EXPECT_FALSE(check.changed());
+}
+
 TEST_F(NetlinkKernel, InvalidPeerInTheMiddleLeavesTheDeviceUnchanged) {
   DesiredDevice d = desired_device(5, 1000, 51824);
   apply_and_check(kIfaces[0], d);

@@ -146,6 +146,7 @@ Result<std::vector<std::string>> UapiBackend::list_devices() {
 
 Result<DeviceState> UapiBackend::get_device(const std::string& ifname) {
   if (Status s = check_name(ifname, "get device"); !s) return s;
+  stats_.device_reads++;
   auto text = exchange(ifname, "get=1\n\n", "get device");
   if (!text) return text.status();
   auto reply = parse_get_reply(*text);

@@ -126,6 +126,24 @@ void BM_UapiApplyOnePeerChange(benchmark::State& state) {
 }
 BENCHMARK(BM_UapiApplyOnePeerChange)->Unit(benchmark::kMillisecond)->Iterations(20);
 
+// What the daemon does for a one-peer change: MeshInterface diffs against the device it last
+// left (no read) and sends one peer.
+void BM_UapiMeshInterfaceOnePeerChange(benchmark::State& state) {
+  ensure_full(state);
+  MeshInterface iface(bench->backend, bench->ifname);
+  DesiredDevice d = bench->desired;
+  if (auto r = iface.apply(d); !r) state.SkipWithError(r.status().to_string().c_str());
+  const uint64_t reads = bench->backend.stats().device_reads;
+  size_t i = 0;
+  for (auto _ : state) {
+    d.peers[1500].endpoint = flipped(i++);
+    auto r = iface.apply(d);
+    if (!r || r->change.peers.size() != 1) state.SkipWithError("not a one-peer change");
+  }
+  state.counters["device_reads"] = static_cast<double>(bench->backend.stats().device_reads - reads);
+}
+BENCHMARK(BM_UapiMeshInterfaceOnePeerChange)->Unit(benchmark::kMillisecond)->Iterations(20);
+
 // The set alone, without the read apply() does first.
 void BM_UapiSetOnePeer(benchmark::State& state) {
   ensure_full(state);

@@ -224,6 +224,35 @@ TEST_F(UapiNetns, OnePeerChangeOnAThousandPeersSendsThatPeerOnly) {
   expect_dump_matches(parse_dump(dump.output), d);
 }
 
+// What the daemon does: MeshInterface reads the device once, then diffs against what it left.
+TEST_F(UapiNetns, MeshInterfaceChangesOnePeerWithoutReadingTheDeviceBack) {
+  const std::string ifname = bed_->ifname(0);
+  InNetns in(*bed_, 0);
+  ASSERT_EQ(in.error(), "");
+  auto b = backend_with(ifname);
+  DesiredDevice d = with_peers(device(key_from(rng_), 1), rng_, 1000);
+  MeshInterface iface(*b, ifname);
+  auto first = iface.apply(d);
+  ASSERT_TRUE(first) << first.status().to_string();
+  const BackendStats before = b->stats();
+  for (size_t i : {17u, 617u, 999u}) {
+    d.peers[i].endpoint = Endpoint{bed_->underlay(1), static_cast<uint16_t>(2000 + i)};
+    auto r = iface.apply(d);
+    ASSERT_TRUE(r) << r.status().to_string();
+    EXPECT_EQ(r->change.peers.size(), 1u);
+  }
+  auto again = iface.apply(d);
+  ASSERT_TRUE(again) << again.status().to_string();
+  EXPECT_FALSE(again->changed());
+  EXPECT_EQ(b->stats().device_reads, before.device_reads);
+  EXPECT_EQ(b->stats().set_requests - before.set_requests, 3u);
+  EXPECT_EQ(b->stats().peers_sent - before.peers_sent, 3u);
+
+  CommandResult dump = bed_->exec(0, "wg show " + ifname + " dump");
+  ASSERT_EQ(dump.status, 0) << dump.output;
+  expect_dump_matches(parse_dump(dump.output), d);
+}
+
 TEST_F(UapiNetns, InvalidPeerAtIndex500IsRefusedAndNothingChanges) {
   const std::string ifname = bed_->ifname(0);
   InNetns in(*bed_, 0);
