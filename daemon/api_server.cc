@@ -155,8 +155,11 @@ class ApiServer::Connection : public std::enable_shared_from_this<ApiServer::Con
     }
     request.body = req.body();
     keep_alive_ = req.keep_alive();
-    ApiResponse response = handler_(request);
-    write(response.status, response.content_type, std::move(response.body));
+    handler_(request, [self = shared_from_this(), answered = false](ApiResponse r) mutable {
+      if (answered || *self->closed_) return;
+      answered = true;
+      self->write(r.status, r.content_type, std::move(r.body));
+    });
   }
 
   void reply_error(unsigned status, const std::string& message) {

@@ -1,9 +1,9 @@
 // The local API's transport: HTTP/1.1 over a unix socket (Boost.Beast), like Tailscale's
 // LocalAPI. This file knows nothing of meshes: it parses requests, hands each to one handler
 // on the io_context's thread (where the core lives, so handlers need no locks) and writes the
-// response back. Requests are bounded (headers 8 KiB, body 1 MiB: 413 above), connections are
-// capped (64; more are closed at once), and an idle or slow connection is closed after 30 s.
-// Keep-alive is honoured.
+// response back when the handler gives it. Requests are bounded (headers 8 KiB, body 1 MiB: 413
+// above), connections are capped (64; more are closed at once), and an idle or slow connection is
+// closed after 30 s. Keep-alive is honoured.
 //
 // Who may talk to the socket is decided by the file system: it is created with mode 0660 (owner
 // root, group `group` when one is given), in a directory that is created 0755 if missing. A
@@ -36,7 +36,10 @@ struct ApiResponse {
   std::string body;
 };
 
-using ApiHandler = std::function<ApiResponse(const ApiRequest&)>;
+// Called once per request; the handler answers by calling `respond` exactly once, at once or
+// later (a join answers when the join completes or its deadline passes), on the io_context.
+using ApiResponder = std::function<void(ApiResponse)>;
+using ApiHandler = std::function<void(const ApiRequest&, ApiResponder respond)>;
 
 // Percent-decoding of a path or query component ('+' is a space only in queries); false on a
 // malformed escape.

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <future>
 #include <thread>
 
@@ -22,6 +23,7 @@ class ServerThread {
  public:
   explicit ServerThread(ApiHandler h) : server_(io_, std::move(h)) {}
   Status listen(const std::string& path) { return server_.listen(path); }
+  boost::asio::io_context& io() { return io_; }
   void run() {
     work_ = std::thread([this] { io_.run_for(std::chrono::seconds(20)); });
   }
@@ -50,9 +52,9 @@ TEST(ApiTarget, SplitsPathAndDecodesQuery) {
 
 TEST(ApiServer, AnswersThroughTheHandlerAndKeepsTheSocketPrivate) {
   const std::string path = socket_path("basic");
-  ServerThread server([](const ApiRequest& r) {
-    return ApiResponse{r.method == "POST" ? 201u : 200u, "application/json",
-                       "{\"path\":\"" + r.path + "\",\"body\":\"" + r.body + "\"}"};
+  ServerThread server([](const ApiRequest& r, ApiResponder respond) {
+    respond(ApiResponse{r.method == "POST" ? 201u : 200u, "application/json",
+                        "{\"path\":\"" + r.path + "\",\"body\":\"" + r.body + "\"}"});
   });
   ASSERT_TRUE(server.listen(path));
   struct stat st {};
@@ -68,9 +70,9 @@ TEST(ApiServer, AnswersThroughTheHandlerAndKeepsTheSocketPrivate) {
 TEST(ApiServer, AnOversizedBodyIsRefusedWith413) {
   const std::string path = socket_path("big");
   bool called = false;
-  ServerThread server([&](const ApiRequest&) {
+  ServerThread server([&](const ApiRequest&, ApiResponder respond) {
     called = true;
-    return ApiResponse{};
+    respond(ApiResponse{});
   });
   ASSERT_TRUE(server.listen(path));
   server.run();
@@ -85,9 +87,9 @@ TEST(ApiServer, AStaleSocketIsReplacedALiveOneIsNot) {
   const std::string path = socket_path("stale");
   {
     boost::asio::io_context io;
-    ApiServer first(io, [](const ApiRequest&) { return ApiResponse{}; });
+    ApiServer first(io, [](const ApiRequest&, ApiResponder r) { r(ApiResponse{}); });
     ASSERT_TRUE(first.listen(path));
-    ApiServer second(io, [](const ApiRequest&) { return ApiResponse{}; });
+    ApiServer second(io, [](const ApiRequest&, ApiResponder r) { r(ApiResponse{}); });
     Status s = second.listen(path);
     ASSERT_FALSE(s);
     EXPECT_NE(s.message().find("another smegd is already listening"), std::string::npos);
@@ -101,8 +103,28 @@ TEST(ApiServer, AStaleSocketIsReplacedALiveOneIsNot) {
     // closed without unlink: a killed daemon's leftover
   }
   boost::asio::io_context io;
-  ApiServer third(io, [](const ApiRequest&) { return ApiResponse{}; });
+  ApiServer third(io, [](const ApiRequest&, ApiResponder r) { r(ApiResponse{}); });
   EXPECT_TRUE(third.listen(path));
+}
+
+TEST(ApiServer, AHandlerMayAnswerLater) {
+  const std::string path = socket_path("later");
+  std::unique_ptr<boost::asio::steady_timer> timer;
+  ServerThread* srv = nullptr;
+  ServerThread server([&](const ApiRequest&, ApiResponder respond) {
+    timer = std::make_unique<boost::asio::steady_timer>(srv->io(), std::chrono::milliseconds(50));
+    timer->async_wait([respond](const boost::system::error_code&) {
+      respond(ApiResponse{202, "application/json", "{\"late\":true}"});
+      respond(ApiResponse{500, "application/json", "{}"});  // a second answer is ignored
+    });
+  });
+  srv = &server;
+  ASSERT_TRUE(server.listen(path));
+  server.run();
+  auto r = http_request(path, "GET", "/v1/slow");
+  ASSERT_TRUE(r) << r.status().to_string();
+  EXPECT_EQ(r->status, 202u);
+  EXPECT_EQ(r->body, "{\"late\":true}");
 }
 
 TEST(HttpClient, SaysWhenTheDaemonIsNotRunning) {
