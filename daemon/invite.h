@@ -7,7 +7,7 @@
 //   HOST    the control endpoint of a member to bootstrap from: a DNS name (kept as text; smegd
 //           resolves it), an IPv4 address, or an IPv6 address in brackets ("[fd00::1]")
 //   PORT    its control port, 1..65535
-//   SECRET  the mesh secret, 43 characters of base64url (daemon/seal.h MeshSecret)
+//   SECRET  the mesh secret, 43 characters of base64url (daemon/mesh_secret.h)
 //
 // Unambiguous: no part can contain the separator that ends it ('@', ':' outside brackets, '/').
 // Copy-paste safe: no spaces or quotes, all URL-safe characters; whitespace around the invite
@@ -25,7 +25,7 @@
 
 #include "core/address.h"
 #include "core/status.h"
-#include "daemon/seal.h"
+#include "daemon/mesh_secret.h"
 
 namespace smeg::daemon {
 
