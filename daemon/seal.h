@@ -19,11 +19,14 @@
 //   [50, n)   XChaCha20-Poly1305-IETF ciphertext of the core message, then its 16-byte tag; the
 //             associated data is bytes [0, 50)
 // The 24-byte nonce is not sent: it is BLAKE2b-128("smegmesh seal nonce v1\0" || sender) followed
-// by the counter, big-endian. Distinct senders have distinct prefixes, and one sender's counter
-// only increases, so a nonce never repeats under a mesh's key, provided a node never reuses a
-// counter: smegd starts its counter at the realtime clock in nanoseconds, above anything it sent
-// before the restart (unless the clock was stepped back; peers then drop its datagrams as
-// replays until the counter passes what they saw).
+// by the counter, big-endian. Distinct senders have distinct prefixes (but for a 2^-128 chance),
+// and one sender's counter only increases, so a nonce never repeats under a mesh's key, provided
+// a node never reuses a counter: smegd starts its counter at the realtime clock in nanoseconds,
+// above anything it sent before the restart (unless the clock was stepped back; peers then drop
+// its datagrams as replays until the counter passes what they saw).
+//
+// In the clear: the mesh tag, the sender key and the counter, so an observer learns who sends
+// how much, and from the counter roughly when that smegd started.
 //
 // What the seal does NOT prove: which member sent a datagram. Every member holds the secret and
 // could write any sender key; the envelope's sender is only checked to match the inner header.
@@ -133,6 +136,10 @@ class Sealer {
   // node, so leaving and rejoining a mesh never reuses a nonce).
   Sealer(const PublicKey& self, uint64_t first_counter,
          size_t max_senders_per_mesh = kMaxSendersPerMesh);
+  Sealer(const Sealer&) = delete;  // two copies would seal with the same counters
+  Sealer& operator=(const Sealer&) = delete;
+  Sealer(Sealer&&) = default;
+  Sealer& operator=(Sealer&&) = default;
 
   // Fails (naming the mesh id) if the id is invalid or already added.
   Status add_mesh(std::string_view mesh_id, const MeshSecret& secret);
