@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <ostream>
 
+#include "core/identity.h"
+
 namespace smeg::daemon {
 namespace {
 
@@ -14,16 +16,9 @@ void ensure_sodium() {
   (void)init;  // -1 only if libsodium cannot work at all; its calls would then fail loudly.
 }
 
-constexpr std::string_view kBase64Url =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-int base64url_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '-') return 62;
-  if (c == '_') return 63;
-  return -1;
+bool is_base64url(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_';
 }
 
 }  // namespace
@@ -43,17 +38,15 @@ MeshSecret MeshSecret::from_bytes(const std::array<uint8_t, kSize>& bytes) {
   return s;
 }
 
+// base64url is base64 with '-' for '+' and '_' for '/'. A secret is 32 bytes, as a WireGuard key
+// is, so core/identity.h's strict base64 of keys does the work; the text is a key's, translated
+// and without its one '=' pad.
 std::string MeshSecret::reveal_base64url() const {
-  std::string out;
-  out.reserve(kTextSize);
-  // Three bytes make four characters; the last group has two bytes and makes three.
-  for (size_t i = 0; i < kSize; i += 3) {
-    const size_t n = std::min<size_t>(3, kSize - i);
-    uint32_t group = 0;
-    for (size_t j = 0; j < 3; ++j) group = (group << 8) | (j < n ? bytes_[i + j] : 0u);
-    for (size_t j = 0; j <= n; ++j) out += kBase64Url[(group >> (18 - 6 * j)) & 0x3f];
-  }
-  return out;
+  std::string text = key_to_base64(bytes_);
+  text.pop_back();
+  std::replace(text.begin(), text.end(), '+', '-');
+  std::replace(text.begin(), text.end(), '/', '_');
+  return text;
 }
 
 Result<MeshSecret> MeshSecret::parse(std::string_view text) {
@@ -61,34 +54,31 @@ Result<MeshSecret> MeshSecret::parse(std::string_view text) {
     return Status::invalid_argument("mesh secret must be 43 base64url characters, got " +
                                     std::to_string(text.size()));
   }
-  MeshSecret s;
-  size_t n = 0;
-  uint32_t acc = 0;
-  int acc_bits = 0;
   for (size_t i = 0; i < kTextSize; ++i) {
-    const int v = base64url_value(text[i]);
-    if (v < 0) {
-      // The offending character is not echoed: the rest of the text is most of a secret.
-      const char c = text[i];
-      std::string what = c == '='               ? "'=' padding (secrets are unpadded)"
-                         : c == '+' || c == '/' ? "a standard base64 character (use '-' and '_')"
-                                                : "a character outside A-Z a-z 0-9 '-' '_'";
-      return Status::invalid_argument("mesh secret has " + what + " at position " +
-                                      std::to_string(i));
-    }
-    // 43 characters carry 258 bits; the last two must be zero, else two texts give one secret.
-    if (i == kTextSize - 1 && (v & 0x3) != 0) {
-      return Status::invalid_argument("mesh secret has non-zero trailing bits at position " +
-                                      std::to_string(i) + " (not the encoding of 32 bytes)");
-    }
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    acc_bits += 6;
-    if (acc_bits >= 8) {
-      acc_bits -= 8;
-      s.bytes_[n++] = static_cast<uint8_t>(acc >> acc_bits);
-      acc &= (1u << acc_bits) - 1;
-    }
+    const char c = text[i];
+    if (is_base64url(c)) continue;
+    // The offending character is not echoed: the rest of the text is most of a secret.
+    std::string what = c == '='               ? "'=' padding (secrets are unpadded)"
+                       : c == '+' || c == '/' ? "a standard base64 character (use '-' and '_')"
+                                              : "a character outside A-Z a-z 0-9 '-' '_'";
+    return Status::invalid_argument("mesh secret has " + what + " at position " +
+                                    std::to_string(i));
   }
+  std::string standard(text);
+  std::replace(standard.begin(), standard.end(), '-', '+');
+  std::replace(standard.begin(), standard.end(), '_', '/');
+  standard += '=';
+  auto bytes = key_from_base64(standard);
+  sodium_memzero(standard.data(), standard.size());
+  // Only one failure is left: 43 characters carry 258 bits, and the last two must be zero, else
+  // two texts would give one secret. (core's message would show the character.)
+  if (!bytes) {
+    return Status::invalid_argument(
+        "mesh secret has non-zero trailing bits at position 42 (not "
+        "the encoding of 32 bytes)");
+  }
+  MeshSecret s = from_bytes(*bytes);
+  sodium_memzero(bytes->data(), bytes->size());
   return s;
 }
 

@@ -200,7 +200,7 @@ Result<std::vector<uint8_t>> Sealer::seal(std::string_view mesh_id,
 Status Sealer::reject(SealError e, std::string why, SealError* reason) {
   ++stats_.rejected[static_cast<size_t>(e)];
   if (reason != nullptr) *reason = e;
-  return Status::invalid_argument(std::string(seal_error_name(e)) + ": " + why);
+  return Status::corruption(std::string(seal_error_name(e)) + ": " + why);
 }
 
 Result<Opened> Sealer::open(std::span<const uint8_t> datagram, SealError* reason) {
