@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "core/rng.h"
+
 namespace smeg::daemon {
 namespace {
 
@@ -119,6 +121,41 @@ TEST(Invite, EveryMalformedPartIsNamed) {
     EXPECT_TRUE(contains(msg, c.detail)) << c.text << " -> " << msg;
     EXPECT_FALSE(contains(msg, kSecret.substr(0, 20))) << "the secret leaked: " << msg;
   }
+}
+
+// Mutated invites either fail naming a part, or parse into an invite that round-trips.
+TEST(Invite, MutatedInvitesFailCleanlyOrRoundTrip) {
+  const std::string good = "smeg://office@[fd00::1]:7946/" + kSecret;
+  const std::string alphabet = "smeg:/@[]._-0123456789abfAZ+= \x01";
+  Rng rng(11);
+  int parsed = 0;
+  for (int i = 0; i < 20'000; ++i) {
+    std::string text = good;
+    for (uint64_t n = 1 + rng.uniform(3); n > 0; --n) {
+      const size_t at = rng.uniform(text.size() + 1);
+      const char c = alphabet[rng.uniform(alphabet.size())];
+      switch (rng.uniform(3)) {
+        case 0:
+          if (at < text.size()) text[at] = c;
+          break;
+        case 1:
+          text.insert(text.begin() + static_cast<std::ptrdiff_t>(at), c);
+          break;
+        default:
+          if (at < text.size()) text.erase(at, 1);
+      }
+    }
+    auto inv = Invite::parse(text);
+    if (!inv) {
+      EXPECT_EQ(inv.status().message().substr(0, 7), "invite ") << text;
+      continue;
+    }
+    ++parsed;
+    auto again = Invite::parse(inv->reveal());
+    ASSERT_TRUE(again.is_ok()) << text << " -> " << inv->reveal();
+    EXPECT_EQ(again->reveal(), inv->reveal());
+  }
+  EXPECT_GT(parsed, 100);  // some mutations (in the mesh id, the secret) stay valid
 }
 
 TEST(Invite, ValidateNamesTheBadField) {
