@@ -142,6 +142,22 @@ DeltaMsg decode_delta(Reader& r, RecordPool& pool) {
   return m;
 }
 
+// The header every message starts with; the one reading of it, shared by decode_message and
+// decode_message_header. Leaves r just past the sender key.
+Status decode_header(Reader& r, MessageHeader& h) {
+  const uint8_t version = r.u8("header.version");
+  if (r.ok() && version != kWireVersion) {
+    return Status::unsupported("wire format version " + std::to_string(version) +
+                               " (this build speaks " + std::to_string(kWireVersion) + ")");
+  }
+  const uint8_t type = r.u8("header.type");
+  if (r.ok() && (type < 1 || type > 7)) r.fail("header.type", "unknown message type");
+  h.type = static_cast<MessageType>(type);
+  h.mesh_id = r.string("header.mesh_id", 63);
+  h.sender.bytes = r.array<32>("header.sender");
+  return r.status();
+}
+
 }  // namespace
 
 size_t encode_message(const Message& m, std::vector<uint8_t>& out) {
@@ -161,20 +177,19 @@ std::vector<uint8_t> encode_message(const Message& m) {
   return out;
 }
 
+Result<MessageHeader> decode_message_header(std::span<const uint8_t> bytes) {
+  Reader r(bytes);
+  MessageHeader h;
+  Status s = decode_header(r, h);
+  if (!s) return s;
+  return h;
+}
+
 Result<Message> decode_message(std::span<const uint8_t> bytes, RecordPool& pool) {
   Reader r(bytes);
-  const uint8_t version = r.u8("header.version");
-  if (r.ok() && version != kWireVersion) {
-    return Status::unsupported("wire format version " + std::to_string(version) +
-                               " (this build speaks " + std::to_string(kWireVersion) + ")");
-  }
   Message m;
-  const uint8_t type = r.u8("header.type");
-  if (r.ok() && (type < 1 || type > 7)) r.fail("header.type", "unknown message type");
-  m.header.type = static_cast<MessageType>(type);
-  m.header.mesh_id = r.string("header.mesh_id", 63);
-  m.header.sender.bytes = r.array<32>("header.sender");
-  if (!r.ok()) return r.status();
+  Status s = decode_header(r, m.header);
+  if (!s) return s;
   const MessageType t = m.header.type;
   if (t == MessageType::kJoinRequest) {
     m.body = decode_join(r, pool);
@@ -187,7 +202,7 @@ Result<Message> decode_message(std::span<const uint8_t> bytes, RecordPool& pool)
   } else if (is_delta_type(t)) {
     m.body = decode_delta(r, pool);
   }
-  Status s = r.finish();
+  s = r.finish();
   if (!s) return s;
   if (t == MessageType::kJoinRequest &&
       std::get<JoinRequestMsg>(m.body).record->key != m.header.sender) {

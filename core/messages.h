@@ -97,5 +97,9 @@ std::vector<uint8_t> encode_message(const Message& m);
 size_t encode_message(const Message& m, std::vector<uint8_t>& out);
 // Decodes records through pool (interning). Any failure is a Corruption/Unsupported status.
 Result<Message> decode_message(std::span<const uint8_t> bytes, RecordPool& pool);
+// Only the header (version, type, mesh id, sender), ignoring what follows it: a cheap look at who
+// claims to send a message and for which mesh. Fails as decode_message does on a bad header; a
+// body is not checked, so success does not mean decode_message will succeed.
+Result<MessageHeader> decode_message_header(std::span<const uint8_t> bytes);
 
 }  // namespace smeg

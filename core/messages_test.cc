@@ -339,6 +339,46 @@ TEST(Messages, EveryTruncationRejected) {
   }
 }
 
+// ---- Header only -----------------------------------------------------------------------------
+
+TEST(Messages, HeaderDecodesAloneAndIgnoresTheBody) {
+  for (const Message& m : samples()) {
+    Bytes enc = encode_message(m);
+    auto h = decode_message_header(enc);
+    ASSERT_TRUE(h.is_ok()) << message_type_name(m.header.type) << ": " << h.status().to_string();
+    EXPECT_EQ(h->type, m.header.type);
+    EXPECT_EQ(h->mesh_id, m.header.mesh_id);
+    EXPECT_EQ(h->sender, m.header.sender);
+    // The body is not read: a header followed by garbage still yields the header.
+    const size_t header_len = 2 + 1 + m.header.mesh_id.size() + 32;
+    enc.resize(header_len);
+    enc.push_back(0xff);
+    auto cut = decode_message_header(enc);
+    ASSERT_TRUE(cut.is_ok()) << message_type_name(m.header.type);
+    EXPECT_EQ(cut->sender, m.header.sender);
+  }
+}
+
+TEST(Messages, HeaderRejectsWhatDecodeMessageRejects) {
+  Bytes enc = encode_message(sync());
+  Bytes bad_version = enc;
+  bad_version[0] = 2;
+  EXPECT_EQ(decode_message_header(bad_version).status().code(), Status::Code::kUnsupported);
+  Bytes bad_type = enc;
+  bad_type[1] = 8;
+  auto t = decode_message_header(bad_type);
+  ASSERT_FALSE(t.is_ok());
+  EXPECT_NE(t.status().message().find("header.type"), std::string::npos);
+  // Every cut inside the header fails and names the field it cut.
+  const size_t header_len = 2 + 1 + sync().header.mesh_id.size() + 32;
+  for (size_t len = 0; len < header_len; ++len) {
+    auto r = decode_message_header(std::span<const uint8_t>(enc.data(), len));
+    ASSERT_FALSE(r.is_ok()) << "cut at " << len;
+    EXPECT_EQ(r.status().code(), Status::Code::kCorruption);
+    EXPECT_NE(r.status().message().find("header."), std::string::npos) << r.status().message();
+  }
+}
+
 TEST(Messages, JoinRequestMustCarryTheSendersRecord) {
   RecordPool pool;
   Message m = join_request();
