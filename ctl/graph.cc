@@ -341,9 +341,12 @@ struct LayoutFree {
   ~LayoutFree() { gvFreeLayout(gvc, graph); }
 };
 
-// Graphviz recognises a layout engine or an output format only if a plugin provides it.
+// Graphviz recognises a layout engine or an output format only if a plugin provides it:
+// "Layout type: "dot" not recognized", "Format: "png" not recognized", or, when the format is
+// known but its renderer did not load, "renderer for png is unavailable".
 bool plugin_missing(const std::string& graphviz_message) {
-  return graphviz_message.find("not recognized") != std::string::npos;
+  return graphviz_message.find("not recognized") != std::string::npos ||
+         graphviz_message.find("unavailable") != std::string::npos;
 }
 
 // What a Graphviz that cannot write `format` lacks.
@@ -391,8 +394,8 @@ Result<std::vector<uint8_t>> render(const GraphModel& model, std::string_view fo
   std::unique_ptr<char, RenderDataFree> owned(data);
   if (rc != 0 || data == nullptr) {
     if (plugin_missing(messages.text())) {
-      return Status::unsupported("Graphviz cannot write " + std::string(format) + ": " +
-                                 plugin_for(format) + " is missing");
+      return Status::unsupported("Graphviz cannot write " + std::string(format) + " (" +
+                                 messages.text() + "): " + plugin_for(format) + " is missing");
     }
     return Status::io_error("Graphviz could not render " + std::string(format) + ": " +
                             messages.text());

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -280,6 +281,136 @@ TEST(GraphDot, AnInconsistentModelIsAnErrorNamingTheField) {
     ASSERT_FALSE(svg.is_ok());
     EXPECT_EQ(svg.status().message(), k.message);
   }
+}
+
+// Every mix of backslashes, quotes and spaces, short and long (cgraph wraps long strings with
+// backslash-newline), reads back as the label it was written as.
+TEST(GraphDot, BackslashesAndQuotesRoundTripAtAnyLength) {
+  for (const std::string unit : {"\\", "\"", "\\\"", "a\\", "\" ", "\\ ", " \\"}) {
+    for (size_t length : {1u, 2u, 3u, 77u, 78u, 79u, 80u, 81u, 127u, 128u, 129u, 300u}) {
+      std::string alias;
+      while (alias.size() < length) alias += unit;
+      GraphModel model{{GraphMesh{"m", {peer("k", alias, "")}, {}}}};
+      Result<std::string> dot = to_dot(model);
+      ASSERT_TRUE(dot.is_ok());
+      Graph g(agmemread(dot->c_str()));
+      ASSERT_TRUE(g) << *dot;
+      std::string shown;
+      for (char ch : alias) shown += ch == '\\' ? "\\\\" : std::string(1, ch);
+      if (shown.back() == '\\') shown += ' ';
+      EXPECT_EQ(attr(node(g.get(), "m/k"), "label"), shown + "\\npeer") << *dot;
+    }
+  }
+}
+
+TEST(GraphRender, SvgIsAnSvgDocumentWithTheLabels) {
+  Result<std::vector<uint8_t>> svg = render(two_meshes(), "svg");
+  ASSERT_TRUE(svg.is_ok()) << svg.status().to_string();
+  const std::string text(svg->begin(), svg->end());
+  EXPECT_NE(text.find("<svg"), std::string::npos);
+  EXPECT_NE(text.find(">alice</text>"), std::string::npos);
+  EXPECT_NE(text.find(">crosses alpha</text>"), std::string::npos);
+}
+
+TEST(GraphRender, PngStartsWithThePngSignature) {
+  Result<std::vector<uint8_t>> png = render(two_meshes(), "png");
+  if (!png.is_ok() && png.status().code() == Status::Code::kUnsupported) {
+    EXPECT_NE(png.status().message().find("cairo plugin"), std::string::npos);
+    GTEST_SKIP() << png.status().to_string();
+  }
+  ASSERT_TRUE(png.is_ok()) << png.status().to_string();
+  const std::vector<uint8_t> signature = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  ASSERT_GT(png->size(), signature.size());
+  EXPECT_TRUE(std::equal(signature.begin(), signature.end(), png->begin()));
+}
+
+TEST(GraphRender, DotIsLaidOut) {
+  Result<std::vector<uint8_t>> dot = render(two_meshes(), "dot");
+  ASSERT_TRUE(dot.is_ok()) << dot.status().to_string();
+  const std::string text(dot->begin(), dot->end());
+  Graph g(agmemread(text.c_str()));
+  ASSERT_TRUE(g) << text;
+  EXPECT_FALSE(attr(g.get(), "bb").empty()) << text;
+  EXPECT_FALSE(attr(node(g.get(), "alpha/" + kA), "pos").empty()) << text;
+  EXPECT_EQ(agnnodes(g.get()), 7);
+}
+
+TEST(GraphRender, AnEmptyModelRenders) {
+  for (const char* format : {"dot", "svg", "png"}) {
+    Result<std::vector<uint8_t>> out = render(GraphModel{}, format);
+    if (!out.is_ok() && out.status().code() == Status::Code::kUnsupported) continue;  // no cairo
+    ASSERT_TRUE(out.is_ok()) << format << ": " << out.status().to_string();
+    EXPECT_FALSE(out->empty()) << format;
+  }
+}
+
+TEST(GraphRender, AnUnknownFormatIsAnErrorNamingIt) {
+  for (const char* format : {"jpeg", "", "SVG", "svg:cairo"}) {
+    Result<std::vector<uint8_t>> out = render(two_meshes(), format);
+    ASSERT_FALSE(out.is_ok()) << format;
+    EXPECT_EQ(out.status().code(), Status::Code::kInvalidArgument);
+    EXPECT_EQ(out.status().message(),
+              "graph format \"" + std::string(format) + "\" is not one of dot, svg, png");
+  }
+}
+
+// A copy of Graphviz's plugin directory with only the plugins whose library name holds one of
+// `keep`, for GVBINDIR; empty if this Graphviz has no config6a to copy.
+fs::path plugins_with_only(const std::vector<std::string>& keep, const std::string& what) {
+  const fs::path real = SMEG_GRAPHVIZ_PLUGINS;
+  std::ifstream config(real / "config6a");
+  if (!config) return {};
+  const fs::path dir =
+      fs::temp_directory_path() /
+      ("smeg_graphviz_" + what + "_" +
+       std::to_string(std::hash<std::string>{}(fs::read_symlink("/proc/self/exe").string())));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ofstream out(dir / "config6a");
+  bool kept = false;
+  for (std::string line; std::getline(config, line);) {
+    if (line.rfind("lib", 0) == 0) {  // "libgvplugin_core.so.6 core {": a plugin library
+      const std::string library = line.substr(0, line.find(' '));
+      kept = false;
+      for (const std::string& k : keep) kept = kept || library.find(k) != std::string::npos;
+      if (kept) fs::create_symlink(real / library, dir / library);
+    }
+    if (kept) out << line << "\n";
+  }
+  return dir;
+}
+
+// GVBINDIR is read once per process, so each case runs in a fresh one (a threadsafe death test).
+TEST(GraphRenderDeathTest, AMissingPluginIsNamed) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  const fs::path without_cairo = plugins_with_only({"_core.", "_dot_layout."}, "no_cairo");
+  if (without_cairo.empty()) GTEST_SKIP() << "no config6a in " << SMEG_GRAPHVIZ_PLUGINS;
+  EXPECT_EXIT(
+      {
+        setenv("GVBINDIR", without_cairo.c_str(), 1);
+        Result<std::vector<uint8_t>> svg = render(two_meshes(), "svg");
+        Result<std::vector<uint8_t>> png = render(two_meshes(), "png");
+        std::fprintf(stderr, "%s\n", png.status().to_string().c_str());
+        std::exit(svg.is_ok() && png.status().code() == Status::Code::kUnsupported ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0),
+      "unsupported: Graphviz cannot write png .Error: renderer for png is unavailable.: the cairo "
+      "plugin .libgvplugin_pango. or the gd "
+      "plugin .libgvplugin_gd.; Debian ships both in package libgvc6 is missing");
+  fs::remove_all(without_cairo);
+
+  const fs::path without_layout = plugins_with_only({"_core."}, "no_layout");
+  EXPECT_EXIT(
+      {
+        setenv("GVBINDIR", without_layout.c_str(), 1);
+        Result<std::vector<uint8_t>> svg = render(two_meshes(), "svg");
+        std::fprintf(stderr, "%s\n", svg.status().to_string().c_str());
+        std::exit(svg.status().code() == Status::Code::kUnsupported ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0),
+      "unsupported: Graphviz has no dot layout: the dot_layout plugin .libgvplugin_dot_layout, "
+      "in Debian package libgvc6. is missing");
+  fs::remove_all(without_layout);
 }
 
 }  // namespace
