@@ -256,6 +256,7 @@ Result<Graph> GraphBuilder::build(const GraphModel& model) {
   set(graph_.get(), "labelloc", "t");
   set(graph_.get(), "fontsize", "16");
   agattr(graph_.get(), AGNODE, c("fontsize"), c("10"));
+  agattr(graph_.get(), AGEDGE, c("fontsize"), c("10"));
   for (const GraphMesh& mesh : model.meshes) {
     if (Status s = add_mesh(mesh); !s) return s;
   }
@@ -331,6 +332,13 @@ class GraphvizMessages {
 struct ContextFree {
   void operator()(GVC_t* gvc) const { gvFreeContext(gvc); }
 };
+// One Graphviz context for the process, freed at exit. Graphviz 2.42's pango plugin keeps a
+// pointer to the font name it last measured, owned by the context that measured it: a second
+// context, made after the first was freed, would read it after free.
+GVC_t* graphviz() {
+  static const std::unique_ptr<GVC_t, ContextFree> context(gvContext());
+  return context.get();
+}
 struct RenderDataFree {
   void operator()(char* data) const { gvFreeRenderData(data); }
 };
@@ -375,11 +383,11 @@ Result<std::vector<uint8_t>> render(const GraphModel& model, std::string_view fo
                                     " is not one of dot, svg, png");
   }
   GraphvizMessages messages;
-  std::unique_ptr<GVC_t, ContextFree> gvc(gvContext());
-  if (!gvc) return Status::io_error("Graphviz: gvContext failed");
+  GVC_t* gvc = graphviz();
+  if (gvc == nullptr) return Status::io_error("Graphviz: gvContext failed");
   Result<Graph> graph = build(model);
   if (!graph) return graph.status();
-  if (gvLayout(gvc.get(), graph->get(), "dot") != 0) {
+  if (gvLayout(gvc, graph->get(), "dot") != 0) {
     if (plugin_missing(messages.text())) {
       return Status::unsupported(
           "Graphviz has no dot layout: the dot_layout plugin (libgvplugin_dot_layout, in Debian "
@@ -387,10 +395,10 @@ Result<std::vector<uint8_t>> render(const GraphModel& model, std::string_view fo
     }
     return Status::io_error("Graphviz could not lay out the graph: " + messages.text());
   }
-  LayoutFree layout{gvc.get(), graph->get()};
+  LayoutFree layout{gvc, graph->get()};
   char* data = nullptr;
   unsigned int length = 0;
-  const int rc = gvRenderData(gvc.get(), graph->get(), std::string(format).c_str(), &data, &length);
+  const int rc = gvRenderData(gvc, graph->get(), std::string(format).c_str(), &data, &length);
   std::unique_ptr<char, RenderDataFree> owned(data);
   if (rc != 0 || data == nullptr) {
     if (plugin_missing(messages.text())) {

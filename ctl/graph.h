@@ -8,8 +8,9 @@
 //
 // Every string of the model reaches the DOT through cgraph's attribute setting, after control
 // characters and invalid UTF-8 are replaced and backslashes escaped, so no alias, service or id
-// can change the graph's structure. Not thread-safe: Graphviz keeps global state (error
-// handler, plugin directory), so call these from one thread at a time.
+// can change the graph's structure. Not thread-safe: Graphviz keeps global state (its error
+// handler, its plugin directory, and render's one context for the process, freed at exit), so
+// call these from one thread at a time.
 #pragma once
 
 #include <cstdint>
