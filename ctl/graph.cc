@@ -24,7 +24,7 @@ char* c(const char* s) { return const_cast<char*>(s); }
 char* c(const std::string& s) { return const_cast<char*>(s.c_str()); }
 
 // A string of the model as DOT text for cgraph. Control characters become spaces and invalid
-// UTF-8 (or a code point beyond U+FFFF, which Graphviz 2.42 cannot lay out) becomes U+FFFD.
+// UTF-8 becomes U+FFFD (Graphviz would read the whole label as Latin-1 instead).
 // Backslashes are doubled, so a label shows them instead of reading "\N" or "\l" as escapes;
 // and the text never ends in a backslash, which cgraph 2.42 would write as `"...\"`, an
 // unterminated string.
@@ -46,16 +46,17 @@ std::string printable(std::string_view text) {
       ++i;
       continue;
     }
-    // A 2- or 3-byte sequence, well formed and not overlong, not a surrogate.
-    const size_t len = (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : 0;
+    // A 2- to 4-byte sequence, well formed and not overlong, not a surrogate, up to U+10FFFF.
+    const size_t len = (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : (b & 0xF8) == 0xF0 ? 4 : 0;
     bool valid = len != 0 && i + len <= text.size();
-    uint32_t cp = b & (len == 2 ? 0x1F : 0x0F);
+    uint32_t cp = b & (0x7Fu >> len);
     for (size_t k = 1; valid && k < len; ++k) {
       const auto cont = static_cast<unsigned char>(text[i + k]);
       valid = (cont & 0xC0) == 0x80;
       cp = (cp << 6) | (cont & 0x3F);
     }
-    valid = valid && cp >= (len == 2 ? 0x80u : 0x800u) && (cp < 0xD800 || cp > 0xDFFF);
+    static constexpr uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    valid = valid && cp >= kSmallest[len] && (cp < 0xD800 || cp > 0xDFFF) && cp <= 0x10FFFF;
     if (valid) {
       out.append(text.substr(i, len));
       i += len;

@@ -215,7 +215,9 @@ TEST(GraphDot, HostileStringsStayInsideTheirLabels) {
   GraphMesh mesh{"m\"} evil [label=\"x", {}, {}};
   GraphNode a = peer(kA, "a\" ]; injected [shape=box]; \"", "fd01::a");
   a.services = {{"name\nwith {braces}", "ends in a backslash\\"},
-                {"\\N \\G \\l", "caf\xC3\xA9 \xE2\x9C\x93 \xF0\x9F\x98\x80 \xFF\xC3 end"}};
+                {"\\N \\G \\l", "caf\xC3\xA9 \xE2\x9C\x93 \xF0\x9F\x98\x80 \xFF\xC3 end"},
+                // overlong, a surrogate, beyond U+10FFFF, cut short
+                {"utf8", "\xC0\x80|\xED\xA0\x80|\xF4\x90\x80\x80|\xE2\x9C"}};
   GraphNode b = peer(kB, "back\\slash\\", "");
   b.advertised = {"fd00::/8\r\n}"};
   mesh.nodes = {a, b};
@@ -235,12 +237,13 @@ TEST(GraphDot, HostileStringsStayInsideTheirLabels) {
   Agnode_t* na = node(g.get(), "m\"} evil [label=\"x/" + kA);
   ASSERT_NE(na, nullptr) << *dot;
   // Newlines are spaces; backslashes are doubled (shown, not read as escapes) and a trailing
-  // one is followed by a space; invalid UTF-8 and a 4-byte emoji are U+FFFD.
-  EXPECT_EQ(
-      attr(na, "label"),
-      "a\" ]; injected [shape=box]; \"\\nfd01::a\\npeer\\n"
-      "name with {braces} = ends in a backslash\\\\ \\n"
-      "\\\\N \\\\G \\\\l = caf\xC3\xA9 \xE2\x9C\x93 \xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBD end");
+  // one is followed by a space; invalid UTF-8 is U+FFFD, valid UTF-8 stays.
+  EXPECT_EQ(attr(na, "label"),
+            "a\" ]; injected [shape=box]; \"\\nfd01::a\\npeer\\n"
+            "name with {braces} = ends in a backslash\\\\ \\n"
+            "\\\\N \\\\G \\\\l = caf\xC3\xA9 \xE2\x9C\x93 \xF0\x9F\x98\x80 "
+            "\xEF\xBF\xBD\xEF\xBF\xBD end\\n"
+            "utf8 = \xEF\xBF\xBD|\xEF\xBF\xBD|\xEF\xBF\xBD|\xEF\xBF\xBD");
   Agnode_t* nb = node(g.get(), "m\"} evil [label=\"x/" + kB);
   ASSERT_NE(nb, nullptr);
   EXPECT_EQ(attr(nb, "label"), "back\\\\slash\\\\ \\npeer\\nadvertises fd00::/8  }");
@@ -255,6 +258,7 @@ TEST(GraphDot, HostileStringsStayInsideTheirLabels) {
   const std::string text(svg->begin(), svg->end());
   EXPECT_NE(text.find("a&quot; ]; injected [shape=box]; &quot;"), std::string::npos) << text;
   EXPECT_NE(text.find("back\\slash\\"), std::string::npos) << text;
+  EXPECT_NE(text.find("caf\xC3\xA9 \xE2\x9C\x93 \xF0\x9F\x98\x80"), std::string::npos) << text;
 }
 
 TEST(GraphDot, AnInconsistentModelIsAnErrorNamingTheField) {
