@@ -180,7 +180,12 @@ std::string GraphBuilder::label_of(const GraphNode& n) {
 
 Status GraphBuilder::add_mesh(const GraphMesh& mesh) {
   const std::string id = printable(mesh.id);
-  Agraph_t* cluster = agsubg(graph_.get(), c("cluster_" + id), 1);
+  const std::string name = "cluster_" + id;
+  if (agsubg(graph_.get(), c(name), 0) != nullptr) {
+    return Status::invalid_argument("mesh " + quoted(mesh.id) + " would be drawn as cluster " +
+                                    quoted(name) + ", a name already taken");
+  }
+  Agraph_t* cluster = agsubg(graph_.get(), c(name), 1);
   if (cluster == nullptr) return Status::io_error("cgraph: agsubg failed for mesh " + quoted(id));
   size_t alive = 0;
   for (const GraphNode& n : mesh.nodes) alive += n.alive ? 1 : 0;

@@ -282,6 +282,12 @@ TEST(GraphDot, AnInconsistentModelIsAnErrorNamingTheField) {
          m.meshes[1].nodes[0].key = "b/c";
        },
        "mesh \"a\": node \"b/c\" would be drawn as graph node \"a/b/c\", a name already taken"},
+      // Control characters are drawn as spaces.
+      {[](GraphModel& m) {
+         m.meshes[0].id = "a\tb";
+         m.meshes[1].id = "a\nb";
+       },
+       "mesh \"a\nb\" would be drawn as cluster \"cluster_a b\", a name already taken"},
   };
   for (const Case& k : cases) {
     GraphModel model = two_meshes();
