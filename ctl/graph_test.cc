@@ -11,7 +11,6 @@
 #include <fstream>
 #include <functional>
 #include <memory>
-#include <sstream>
 #include <string>
 
 // What Graphviz 2.42 and the font libraries under it leak however they are called (a C program
