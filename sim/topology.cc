@@ -1,19 +1,32 @@
 #include "sim/topology.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cinttypes>
 #include <cstdio>
 #include <map>
+#include <span>
 #include <utility>
 #include <vector>
+
+#include "core/graph_style.h"
 
 namespace smeg::sim {
 namespace {
 
-constexpr std::string_view kCrashed =
-    "color=\"#999999\", fontcolor=\"#999999\", style=filled, "
-    "fillcolor=\"#e8e8e8\"";
-constexpr std::string_view kLeader = "style=filled, fillcolor=gold, penwidth=2";
+// The shared drawing conventions (core/graph_style.h) as "name=value, ...", a value quoted only
+// when it is not a plain word.
+std::string dot_attributes(std::span<const DotAttribute> attributes) {
+  std::string out;
+  for (const DotAttribute& a : attributes) {
+    if (!out.empty()) out += ", ";
+    const bool plain = !a.value.empty() && std::all_of(a.value.begin(), a.value.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) != 0;
+    });
+    out += std::string(a.name) + "=" + (plain ? std::string(a.value) : dot_quote(a.value));
+  }
+  return out;
+}
 
 std::string node_id(const std::string& mesh, uint32_t index) {
   return dot_quote(mesh + "/" + std::to_string(index));
@@ -121,12 +134,12 @@ std::string topology_dot(const Simulation& sim, std::string_view what) {
       if (leader) label += " leader";
       if (!sim.alive(i)) label += " crashed";
       dot += "    " + node_id(id, i) + " [label=\"" + label +
-             "\", shape=" + (r->role == Role::kClient ? "box" : "ellipse");
-      if (exit) dot += ", peripheries=2";
+             "\", shape=" + std::string(r->role == Role::kClient ? kClientShape : kPeerShape);
+      if (exit) dot += ", peripheries=" + std::string(kExitPeripheries);
       if (!sim.alive(i)) {
-        dot += ", " + std::string(kCrashed);
+        dot += ", " + dot_attributes(kDeadStyle);
       } else if (leader) {
-        dot += ", " + std::string(kLeader);
+        dot += ", " + dot_attributes(kLeaderStyle);
       }
       dot += "];\n";
       copies[i].push_back(id);
@@ -143,8 +156,8 @@ std::string topology_dot(const Simulation& sim, std::string_view what) {
   // A node in several meshes is drawn in each cluster; a chain of dashed edges ties its copies.
   for (const auto& [i, meshes] : copies) {
     for (size_t k = 1; k < meshes.size(); ++k) {
-      dot += "  " + node_id(meshes[k - 1], i) + " -- " + node_id(meshes[k], i) +
-             " [style=dashed, color=\"#1f77b4\"];\n";
+      dot += "  " + node_id(meshes[k - 1], i) + " -- " + node_id(meshes[k], i) + " [" +
+             dot_attributes(kBridgeStyle) + "];\n";
     }
   }
   return dot + "}\n";
