@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/duration.h"  // parse_duration, which scenarios use for every duration
 #include "core/params.h"
 #include "core/status.h"
 
@@ -171,10 +172,6 @@ struct Scenario {
 // knew (each side pruned the other) and is left alone with nobody to gossip to until its next
 // pull round probes a departed member (seen in swarm runs).
 Duration convergence_bound(const Scenario& sc);
-
-// "200ms", "2s", "1.5s", "5m", "1h", "250us", or a plain number of seconds ("30", "0.25").
-// No sign, no exponent; the value is truncated to whole microseconds.
-Result<Duration> parse_duration(std::string_view text);
 
 // Parses and validates a scenario; `source_name` prefixes every error message.
 Result<Scenario> parse_scenario(std::string_view yaml, const std::string& source_name);
