@@ -53,7 +53,8 @@ struct DnsServer::TcpConnection {
   std::deque<std::vector<uint8_t>> out;  // framed answers; the front one is being written
   bool writing = false;
   bool closed = false;
-  size_t pending = 0;  // queries read whose answer has not been queued yet
+  bool draining = false;  // the client shut its side: close once every answer is written
+  size_t pending = 0;     // queries read whose answer has not been queued yet
 };
 
 std::shared_ptr<DnsServer> DnsServer::create(asio::io_context& io, DnsServerOptions options) {
@@ -239,6 +240,10 @@ void DnsServer::read_tcp_length(const std::shared_ptr<TcpConnection>& conn) {
       conn->socket, asio::buffer(conn->length),
       [self = shared_from_this(), conn](const boost::system::error_code& ec, size_t) {
         if (!self->running_ || conn->closed) return;
+        if (ec == asio::error::eof) {  // a half-close: answer what is pending first
+          conn->draining = true;
+          return self->close_tcp_when_done(conn);
+        }
         if (ec) return self->close_tcp(conn);
         conn->message.resize(static_cast<size_t>((conn->length[0] << 8) | conn->length[1]));
         asio::async_read(conn->socket, asio::buffer(conn->message),
@@ -288,8 +293,13 @@ void DnsServer::write_tcp(const std::shared_ptr<TcpConnection>& conn) {
                       if (ec) return self->close_tcp(conn);
                       conn->out.pop_front();
                       conn->writing = false;
-                      if (!conn->out.empty()) self->write_tcp(conn);
+                      if (!conn->out.empty()) return self->write_tcp(conn);
+                      self->close_tcp_when_done(conn);
                     });
+}
+
+void DnsServer::close_tcp_when_done(const std::shared_ptr<TcpConnection>& conn) {
+  if (conn->draining && conn->pending == 0 && !conn->writing) close_tcp(conn);
 }
 
 void DnsServer::close_tcp(const std::shared_ptr<TcpConnection>& conn) {

@@ -9,7 +9,8 @@
 // Transport: UDP and TCP on every listen endpoint (TCP takes the port UDP got when the
 // endpoint's port is 0). TCP messages carry a 2-byte length prefix; a connection may send
 // several queries, answered as each is ready (possibly out of order, RFC 7766); it is closed
-// after `tcp_idle_timeout` without a query and with no answer pending, and connections beyond
+// after `tcp_idle_timeout` without a query and with no answer pending, or once the client has
+// shut its sending side and every answer is written; connections beyond
 // `max_tcp_connections` are closed as soon as they are accepted.
 //
 // Malformed queries: a header-only FORMERR when the header is readable and is a query, dropped
@@ -111,6 +112,7 @@ class DnsServer : public std::enable_shared_from_this<DnsServer> {
   void send_tcp(const std::shared_ptr<TcpConnection>& conn, std::vector<uint8_t> message);
   void write_tcp(const std::shared_ptr<TcpConnection>& conn);
   void close_tcp(const std::shared_ptr<TcpConnection>& conn);
+  void close_tcp_when_done(const std::shared_ptr<TcpConnection>& conn);
 
   // dns_server_forward.cc
   void forward(const DnsQuery& query, std::span<const uint8_t> message, size_t limit, Reply reply);
