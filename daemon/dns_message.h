@@ -139,7 +139,8 @@ Result<DnsQuery> parse_dns_response_head(std::span<const uint8_t> packet);
 
 // The reply to `query`, at most `limit` bytes (the UDP limit, or 65535 over TCP). When it
 // does not fit, the additional section goes first (no TC, RFC 2181 §9); when the answers still
-// do not fit, they all go and TC is set. An OPT record is added when the query had one.
+// do not fit, they all go and TC is set (what is left, header, question and OPT, is returned
+// even when it exceeds `limit`). An OPT record is added when the query had one.
 std::vector<uint8_t> build_dns_response(const DnsQuery& query, const DnsAnswer& answer,
                                         size_t limit);
 // A header-only reply (no question) with the id, opcode and RD of `header`: FORMERR to a

@@ -10,7 +10,6 @@
 #include <boost/asio/write.hpp>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <functional>
 #include <optional>
 #include <string>
