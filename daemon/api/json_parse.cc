@@ -10,13 +10,15 @@ namespace smeg::api {
 
 class JsonParser {
  public:
-  JsonParser(std::string_view text, ParseLimits limits) : text_(text), limits_(limits) {}
+  // Errors read "<prefix>: offset <base + N>: what".
+  JsonParser(std::string_view text, ParseLimits limits, std::string_view prefix, size_t base)
+      : text_(text), limits_(limits), prefix_(prefix), base_(base) {}
 
   Result<Json> run() {
     if (text_.size() > limits_.max_bytes) {
-      return Status::invalid_argument("json: offset " + std::to_string(limits_.max_bytes) +
-                                      ": input is longer than the limit of " +
-                                      std::to_string(limits_.max_bytes) + " bytes");
+      fail(limits_.max_bytes,
+           "input is longer than the limit of " + std::to_string(limits_.max_bytes) + " bytes");
+      return error_;
     }
     Json value;
     skip_whitespace();
@@ -35,7 +37,8 @@ class JsonParser {
 
   // Records the first error; returns false so that callers can `return fail(...)`.
   bool fail(size_t offset, const std::string& what) {
-    error_ = Status::invalid_argument("json: offset " + std::to_string(offset) + ": " + what);
+    error_ = Status::invalid_argument(std::string(prefix_) + ": offset " +
+                                      std::to_string(base_ + offset) + ": " + what);
     return false;
   }
 
@@ -331,12 +334,19 @@ class JsonParser {
 
   std::string_view text_;
   ParseLimits limits_;
+  std::string_view prefix_;
+  size_t base_;
   size_t pos_ = 0;
   Status error_;
 };
 
 Result<Json> parse(std::string_view text, ParseLimits limits) {
-  return JsonParser(text, limits).run();
+  return JsonParser(text, limits, "json", 0).run();
+}
+
+Result<Json> parse_embedded_json(std::string_view text, ParseLimits limits, std::string_view prefix,
+                                 size_t base) {
+  return JsonParser(text, limits, prefix, base).run();
 }
 
 }  // namespace smeg::api

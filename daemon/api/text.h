@@ -7,6 +7,9 @@
 #include <string>
 #include <string_view>
 
+#include "core/status.h"
+#include "daemon/api/json.h"
+
 namespace smeg::api {
 
 // The length (1 to 4) of the well-formed UTF-8 sequence that starts at s[i], or 0 when it is
@@ -29,5 +32,10 @@ std::string quoted(std::string_view s, size_t max_bytes = 64);
 
 // "'x'" for a printable ASCII character, "byte 0xNN" for any other.
 std::string describe_byte(char c);
+
+// parse() for JSON embedded in a larger text (a query's `literal`): errors read
+// "<prefix>: offset <base + N>: what", so that they point into the larger text.
+Result<Json> parse_embedded_json(std::string_view text, ParseLimits limits, std::string_view prefix,
+                                 size_t base);
 
 }  // namespace smeg::api
