@@ -47,8 +47,8 @@ class JsonObject {
   Json& set(std::string key, Json value);
   // Removes key; false if it was not there. O(n).
   bool erase(std::string_view key);
-  size_t size() const { return members_.size(); }
-  bool empty() const { return members_.empty(); }
+  size_t size() const;
+  bool empty() const;
   const_iterator begin() const;
   const_iterator end() const;
   // Members in insertion order.
@@ -171,6 +171,9 @@ struct ParseLimits {
 // Parses one JSON text (surrounding whitespace allowed, nothing else).
 Result<Json> parse(std::string_view text, ParseLimits limits = {});
 
+// Defined here, where Json is complete (std::pair<std::string, Json> needs it).
+inline size_t JsonObject::size() const { return members_.size(); }
+inline bool JsonObject::empty() const { return members_.empty(); }
 inline JsonObject::const_iterator JsonObject::begin() const { return members_.begin(); }
 inline JsonObject::const_iterator JsonObject::end() const { return members_.end(); }
 

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "daemon/api/query.h"
+#include "daemon/api/query_lex.h"
 
 namespace smeg::api {
 namespace {
@@ -68,9 +69,7 @@ bool truthy(const Json& value) {
 }
 
 bool QueryEvaluator::fail(const QueryNode& node, const std::string& what) {
-  if (error_.is_ok()) {
-    error_ = Status::invalid_argument("query: offset " + std::to_string(node.offset) + ": " + what);
-  }
+  if (error_.is_ok()) error_ = query_error(node.offset, what);
   return false;
 }
 

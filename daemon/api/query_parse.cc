@@ -1,58 +1,19 @@
-// compile(): a lexer and a Pratt (top-down operator precedence) parser for the JMESPath subset
-// in query.h. The binding powers are the specification's reference ones, so that projections
-// stop where JMESPath stops them: a token binding less than kProjectionStop ends one.
-#include <charconv>
+// compile(): a Pratt (top-down operator precedence) parser for the JMESPath subset in query.h,
+// over the tokens of query_lex.h. The binding powers are the specification's reference ones, so
+// that projections stop where JMESPath stops them: a token binding less than kProjectionStop ends
+// one.
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "daemon/api/query.h"
 #include "daemon/api/query_ast.h"
+#include "daemon/api/query_lex.h"
 #include "daemon/api/text.h"
 
 namespace smeg::api {
 namespace {
-
-enum class Tok {
-  kEof,
-  kIdentifier,
-  kQuotedIdentifier,
-  kLiteral,  // `json` and 'raw string'
-  kNumber,
-  kDot,
-  kStar,
-  kFlatten,   // []
-  kLbracket,  // [
-  kFilter,    // [?
-  kRbracket,
-  kLbrace,
-  kRbrace,
-  kLparen,
-  kRparen,
-  kComma,
-  kColon,
-  kPipe,
-  kOr,
-  kAnd,
-  kNot,
-  kCurrent,
-  kExpref,
-  kEq,
-  kNe,
-  kLt,
-  kLe,
-  kGt,
-  kGe,
-};
-
-struct Token {
-  Tok type;
-  size_t offset;
-  size_t length;
-  std::string text;  // identifiers
-  Json value;        // literals
-  int64_t number = 0;
-};
 
 int binding_power(Tok type) {
   switch (type) {
@@ -90,205 +51,6 @@ int binding_power(Tok type) {
   }
 }
 constexpr int kProjectionStop = 10;
-
-Status error_at(size_t offset, const std::string& what) {
-  return Status::invalid_argument("query: offset " + std::to_string(offset) + ": " + what);
-}
-
-bool is_identifier_start(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-class Lexer {
- public:
-  explicit Lexer(std::string_view expr) : expr_(expr) {}
-
-  Result<std::vector<Token>> run() {
-    std::vector<Token> tokens;
-    while (true) {
-      while (pos_ < expr_.size() && (expr_[pos_] == ' ' || expr_[pos_] == '\t' ||
-                                     expr_[pos_] == '\n' || expr_[pos_] == '\r')) {
-        ++pos_;
-      }
-      if (pos_ == expr_.size()) break;
-      Token token{Tok::kEof, pos_, 1, {}, {}, 0};
-      if (Status s = next(token); !s) return s;
-      token.length = pos_ - token.offset;
-      tokens.push_back(std::move(token));
-    }
-    tokens.push_back(Token{Tok::kEof, expr_.size(), 0, {}, {}, 0});
-    return tokens;
-  }
-
- private:
-  // The character after the current one is c: consume both.
-  bool pair(char c) {
-    if (pos_ + 1 < expr_.size() && expr_[pos_ + 1] == c) {
-      pos_ += 2;
-      return true;
-    }
-    ++pos_;
-    return false;
-  }
-
-  Status next(Token& t) {
-    const char c = expr_[pos_];
-    if (is_identifier_start(c)) {
-      size_t end = pos_ + 1;
-      while (end < expr_.size() && (is_identifier_start(expr_[end]) || is_digit(expr_[end]))) {
-        ++end;
-      }
-      t.type = Tok::kIdentifier;
-      t.text = std::string(expr_.substr(pos_, end - pos_));
-      pos_ = end;
-      return Status::ok();
-    }
-    if (is_digit(c) || c == '-') return number(t);
-    switch (c) {
-      case '"':
-        return quoted_identifier(t);
-      case '\'':
-        return raw_string(t);
-      case '`':
-        return json_literal(t);
-      case '.':
-        t.type = Tok::kDot, ++pos_;
-        return Status::ok();
-      case '*':
-        t.type = Tok::kStar, ++pos_;
-        return Status::ok();
-      case ']':
-        t.type = Tok::kRbracket, ++pos_;
-        return Status::ok();
-      case '{':
-        t.type = Tok::kLbrace, ++pos_;
-        return Status::ok();
-      case '}':
-        t.type = Tok::kRbrace, ++pos_;
-        return Status::ok();
-      case '(':
-        t.type = Tok::kLparen, ++pos_;
-        return Status::ok();
-      case ')':
-        t.type = Tok::kRparen, ++pos_;
-        return Status::ok();
-      case ',':
-        t.type = Tok::kComma, ++pos_;
-        return Status::ok();
-      case ':':
-        t.type = Tok::kColon, ++pos_;
-        return Status::ok();
-      case '@':
-        t.type = Tok::kCurrent, ++pos_;
-        return Status::ok();
-      case '[':
-        if (pos_ + 1 < expr_.size() && (expr_[pos_ + 1] == '?' || expr_[pos_ + 1] == ']')) {
-          t.type = expr_[pos_ + 1] == '?' ? Tok::kFilter : Tok::kFlatten;
-          pos_ += 2;
-        } else {
-          t.type = Tok::kLbracket, ++pos_;
-        }
-        return Status::ok();
-      case '|':
-        t.type = pair('|') ? Tok::kOr : Tok::kPipe;
-        return Status::ok();
-      case '&':
-        t.type = pair('&') ? Tok::kAnd : Tok::kExpref;
-        return Status::ok();
-      case '!':
-        t.type = pair('=') ? Tok::kNe : Tok::kNot;
-        return Status::ok();
-      case '<':
-        t.type = pair('=') ? Tok::kLe : Tok::kLt;
-        return Status::ok();
-      case '>':
-        t.type = pair('=') ? Tok::kGe : Tok::kGt;
-        return Status::ok();
-      case '=':
-        if (!pair('=')) return error_at(t.offset, "'=' is not an operator, use '=='");
-        t.type = Tok::kEq;
-        return Status::ok();
-      default:
-        return error_at(pos_, "unexpected " + describe_byte(c));
-    }
-  }
-
-  Status number(Token& t) {
-    size_t end = pos_;
-    if (expr_[end] == '-') ++end;
-    if (end == expr_.size() || !is_digit(expr_[end])) {
-      return error_at(pos_, "expected a digit after '-'");
-    }
-    while (end < expr_.size() && is_digit(expr_[end])) ++end;
-    const auto [ptr, ec] = std::from_chars(expr_.data() + pos_, expr_.data() + end, t.number);
-    if (ec != std::errc()) return error_at(pos_, "number out of range");
-    t.type = Tok::kNumber;
-    pos_ = end;
-    return Status::ok();
-  }
-
-  // The offset of the quote that closes the one at pos_, skipping backslash escapes; npos if
-  // there is none.
-  size_t closing(char quote) const {
-    for (size_t i = pos_ + 1; i < expr_.size(); ++i) {
-      if (expr_[i] == '\\') {
-        ++i;
-      } else if (expr_[i] == quote) {
-        return i;
-      }
-    }
-    return std::string_view::npos;
-  }
-
-  Status quoted_identifier(Token& t) {
-    const size_t end = closing('"');
-    if (end == std::string_view::npos) return error_at(pos_, "unterminated quoted identifier");
-    auto name =
-        parse_embedded_json(expr_.substr(pos_, end + 1 - pos_), ParseLimits{}, "query", pos_);
-    if (!name) return name.status();
-    t.type = Tok::kQuotedIdentifier;
-    t.text = std::string(*name->get_string());
-    pos_ = end + 1;
-    return Status::ok();
-  }
-
-  // 'text': \' stands for ' and \\ for \; any other backslash is kept as it is.
-  Status raw_string(Token& t) {
-    const size_t end = closing('\'');
-    if (end == std::string_view::npos) return error_at(pos_, "unterminated raw string");
-    std::string text;
-    for (size_t i = pos_ + 1; i < end; ++i) {
-      if (expr_[i] == '\\' && (expr_[i + 1] == '\'' || expr_[i + 1] == '\\')) ++i;
-      text += expr_[i];
-    }
-    t.type = Tok::kLiteral;
-    t.value = Json(std::move(text));
-    pos_ = end + 1;
-    return Status::ok();
-  }
-
-  // `json`: \` stands for a backquote; the rest must be one JSON text.
-  Status json_literal(Token& t) {
-    const size_t end = closing('`');
-    if (end == std::string_view::npos) return error_at(pos_, "unterminated JSON literal");
-    std::string text;
-    for (size_t i = pos_ + 1; i < end; ++i) {
-      if (expr_[i] == '\\' && expr_[i + 1] == '`') ++i;
-      text += expr_[i];
-    }
-    // Offsets inside are right up to the first escaped backquote.
-    auto value = parse_embedded_json(text, ParseLimits{}, "query", pos_ + 1);
-    if (!value) return value.status();
-    t.type = Tok::kLiteral;
-    t.value = std::move(*value);
-    pos_ = end + 1;
-    return Status::ok();
-  }
-
-  std::string_view expr_;
-  size_t pos_ = 0;
-};
 
 using NodePtr = std::unique_ptr<QueryNode>;
 
@@ -336,7 +98,7 @@ class Parser {
   }
 
   NodePtr fail(size_t offset, const std::string& what) {
-    if (error_.is_ok()) error_ = error_at(offset, what);
+    if (error_.is_ok()) error_ = query_error(offset, what);
     return nullptr;
   }
 
@@ -704,15 +466,15 @@ class Parser {
 
 Result<Query> compile(std::string_view expression) {
   if (expression.size() > kMaxQueryBytes) {
-    return error_at(kMaxQueryBytes, "expression is longer than the limit of " +
-                                        std::to_string(kMaxQueryBytes) + " bytes");
+    return query_error(kMaxQueryBytes, "expression is longer than the limit of " +
+                                           std::to_string(kMaxQueryBytes) + " bytes");
   }
   for (size_t i = 0; i < expression.size();) {
     const size_t n = utf8_sequence_length(expression, i);
-    if (n == 0) return error_at(i, "invalid UTF-8");
+    if (n == 0) return query_error(i, "invalid UTF-8");
     i += n;
   }
-  auto tokens = Lexer(expression).run();
+  auto tokens = lex_query(expression);
   if (!tokens) return tokens.status();
   auto root = Parser(expression, std::move(*tokens)).run();
   if (!root) return root.status();
