@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -43,7 +44,8 @@ class JsonObject {
   const Json* find(std::string_view key) const;
   Json* find(std::string_view key);
   bool contains(std::string_view key) const { return find(key) != nullptr; }
-  // Sets key to value: replaces the value of an existing key in place, else appends.
+  // Sets key to value: replaces the value of an existing key in place, else appends (O(n):
+  // the index shifts).
   Json& set(std::string key, Json value);
   // Removes key; false if it was not there. O(n).
   bool erase(std::string_view key);
@@ -73,7 +75,7 @@ class Json {
   Json() = default;
   Json(std::nullptr_t) {}     // NOLINT: implicit by design, as are the ones below
   Json(bool b) : v_(b) {}     // NOLINT
-  template <std::integral T>  // every integer type but bool and the char types
+  template <std::integral T>  // every integer type but bool and char
   requires(!std::same_as<T, bool> && !std::same_as<T, char>) Json(T i) {  // NOLINT
     if constexpr (std::is_unsigned_v<T> && sizeof(T) >= sizeof(int64_t)) {
       // Beyond int64 an unsigned value can only be approximated.
@@ -118,7 +120,7 @@ class Json {
   Object* object_members() { return std::get_if<Object>(&v_); }
 
   // Reads object members for request handling; the error names the key and what was wrong:
-  // "field 'port': expected an integer, got string", "field 'mesh': missing".
+  // field "port": expected an integer, got string / field "mesh": missing.
   Result<std::string> string_field(std::string_view key) const;
   Result<int64_t> int_field(std::string_view key) const;
   Result<bool> bool_field(std::string_view key) const;

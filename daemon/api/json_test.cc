@@ -313,7 +313,7 @@ TEST(Json, SizeIsLimited) {
             "json: offset 1048576: input is longer than the limit of 1048576 bytes");
 }
 
-TEST(Json, ManyKeysIndexInNLogN) {
+TEST(Json, ManyKeysKeepTheirOrderAndAreFoundByKey) {
   std::string text = "{";
   for (int i = 0; i < 50000; ++i) {
     if (i > 0) text += ',';
