@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <deque>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
@@ -146,6 +148,12 @@ TEST(MeshImageCodec, RoundTripsAnImageOfAFormedMesh) {
   ASSERT_TRUE(has_client && has_service);
 
   const Bytes bytes = encode_mesh_image(image);
+  // A seed corpus for tests/fuzz/image_fuzz (the test binary may do I/O; core/ may not).
+  if (const char* dir = std::getenv("SMEG_IMAGE_CORPUS")) {
+    std::ofstream(std::string(dir) + "/formed-mesh", std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()),
+               static_cast<std::streamsize>(bytes.size()));
+  }
   RecordPool pool;
   auto decoded = decode_mesh_image(bytes, pool);
   ASSERT_TRUE(decoded) << decoded.status().to_string();
