@@ -1,12 +1,19 @@
 // Helpers shared by the persistence tests (persisted_mesh_test.cc, state_dir_test.cc).
 #pragma once
 
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
 #include <array>
 #include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "core/node.h"
 #include "daemon/persisted_mesh.h"
+#include "daemon/state_dir.h"
 
 namespace smeg::daemon::persist_testing {
 
@@ -45,5 +52,41 @@ inline PersistedMesh sample_mesh(const std::string& id, uint8_t seed) {
   }
   return m;
 }
+
+namespace fs = std::filesystem;
+
+inline mode_t mode_of(const fs::path& p) {
+  struct stat st {};
+  EXPECT_EQ(::stat(p.c_str(), &st), 0) << p;
+  return st.st_mode & 07777;
+}
+
+inline std::string contents(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+inline void put(const fs::path& p, std::string_view text) {
+  std::ofstream(p, std::ios::binary) << text;
+}
+
+// Each test gets a fresh base directory under /tmp (removed afterwards); dir_ is where the
+// state directory goes, not yet created.
+class TempStateDirTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/smeg-state-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    base_ = tmpl;
+    dir_ = base_ / "state";
+  }
+  void TearDown() override { fs::remove_all(base_); }
+  StateDir open_ok() {
+    auto d = StateDir::open(dir_);
+    EXPECT_TRUE(d) << d.status().to_string();
+    return std::move(d.value());
+  }
+  fs::path base_, dir_;
+};
 
 }  // namespace smeg::daemon::persist_testing

@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -15,40 +15,14 @@
 namespace smeg::daemon {
 namespace {
 
-namespace fs = std::filesystem;
-using persist_testing::sample_mesh;
+using namespace persist_testing;  // NOLINT: the helpers are what these tests are written in
 
 // `wg genkey` output for a fixed key, and its public half (`wg pubkey`).
 constexpr const char* kKey = "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=";
 constexpr const char* kPub = "HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw=";
 
-mode_t mode_of(const fs::path& p) {
-  struct stat st {};
-  EXPECT_EQ(::stat(p.c_str(), &st), 0) << p;
-  return st.st_mode & 07777;
-}
-
-std::string contents(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void put(const fs::path& p, std::string_view text) { std::ofstream(p, std::ios::binary) << text; }
-
-class StateContentsTest : public ::testing::Test {
+class StateContentsTest : public persist_testing::TempStateDirTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/smeg-state-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    base_ = tmpl;
-    dir_ = base_ / "state";
-  }
-  void TearDown() override { fs::remove_all(base_); }
-  StateDir open_ok() {
-    auto d = StateDir::open(dir_);
-    EXPECT_TRUE(d) << d.status().to_string();
-    return std::move(d.value());
-  }
   // A supplier of "random" bytes that counts its calls.
   std::function<std::array<uint8_t, 32>()> random() {
     return [this] {
@@ -58,7 +32,6 @@ class StateContentsTest : public ::testing::Test {
       return b;
     };
   }
-  fs::path base_, dir_;
   int random_calls_ = 0;
 };
 

@@ -9,9 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdlib>
+#include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -20,24 +19,10 @@
 namespace smeg::daemon {
 namespace {
 
-namespace fs = std::filesystem;
-using persist_testing::sample_mesh;
+using namespace persist_testing;  // NOLINT: the helpers are what these tests are written in
 using Bytes = std::vector<uint8_t>;
 
 Bytes bytes_of(std::string_view s) { return Bytes(s.begin(), s.end()); }
-
-mode_t mode_of(const fs::path& p) {
-  struct stat st {};
-  EXPECT_EQ(::stat(p.c_str(), &st), 0) << p;
-  return st.st_mode & 07777;
-}
-
-std::string contents(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void put(const fs::path& p, std::string_view text) { std::ofstream(p, std::ios::binary) << text; }
 
 std::vector<std::string> entries(const fs::path& dir) {
   std::vector<std::string> names;
@@ -46,22 +31,7 @@ std::vector<std::string> entries(const fs::path& dir) {
   return names;
 }
 
-class StateDirTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/smeg-state-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    base_ = tmpl;
-    dir_ = base_ / "state";
-  }
-  void TearDown() override { fs::remove_all(base_); }
-  StateDir open_ok() {
-    auto d = StateDir::open(dir_);
-    EXPECT_TRUE(d) << d.status().to_string();
-    return std::move(d.value());
-  }
-  fs::path base_, dir_;
-};
+using StateDirTest = persist_testing::TempStateDirTest;
 
 TEST_F(StateDirTest, OpenCreatesTheDirectoryAndParentsWithMode0700) {
   dir_ = base_ / "var" / "lib" / "smeg";
