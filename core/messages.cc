@@ -56,10 +56,7 @@ void encode_body(Writer& w, const DeltaMsg& m) {
   w.varint(m.records.size());
   for (const auto& r : m.records) r->encode(w);
   w.varint(m.tombstones.size());
-  for (const auto& t : m.tombstones) {
-    w.array(t.key.bytes);
-    w.varint(t.version);
-  }
+  for (const auto& t : m.tombstones) encode_tombstone(w, t);
   w.varint(m.wanted.size());
   for (const auto& k : m.wanted) w.array(k.bytes);
   w.u8(static_cast<uint8_t>((m.has_liveness ? 1 : 0) | (m.push ? 2 : 0) | (has_slot ? 4 : 0)));
@@ -118,13 +115,7 @@ DeltaMsg decode_delta(Reader& r, RecordPool& pool) {
     m.records.push_back(pool.intern(std::move(rec)));
   }
   const size_t ntomb = r.count("delta.tombstones", MessageLimits::kRecords, 33);
-  for (size_t i = 0; i < ntomb && r.ok(); ++i) {
-    Tombstone t;
-    t.key.bytes = r.array<32>("delta.tombstone.key");
-    t.version = r.varint("delta.tombstone.version");
-    if (r.ok() && t.version == 0) r.fail("delta.tombstone.version", "must be positive");
-    m.tombstones.push_back(t);
-  }
+  for (size_t i = 0; i < ntomb && r.ok(); ++i) m.tombstones.push_back(decode_tombstone(r));
   const size_t nwanted = r.count("delta.wanted", MessageLimits::kWanted, 32);
   for (size_t i = 0; i < nwanted && r.ok(); ++i) {
     PublicKey k;

@@ -39,6 +39,8 @@ IpAddr decode_ip(Reader& r, const char* field) {
   return a;
 }
 
+}  // namespace
+
 void encode_endpoint(Writer& w, const std::optional<Endpoint>& e) {
   w.u8(e ? 1 : 0);
   if (!e) return;
@@ -58,8 +60,6 @@ std::optional<Endpoint> decode_endpoint(Reader& r, const char* field) {
   e.port = r.u16(field);
   return e;
 }
-
-}  // namespace
 
 void encode_prefix(Writer& w, const Prefix& p) {
   encode_ip(w, p.addr);

@@ -42,6 +42,9 @@ class RecordPool;
 // Prefix encoding shared by records and messages; decode rejects host bits and bad lengths.
 void encode_prefix(Writer& w, const Prefix& p);
 Prefix decode_prefix(Reader& r, const char* field);
+// An optional endpoint (presence byte, family, address, port), shared by records and images.
+void encode_endpoint(Writer& w, const std::optional<Endpoint>& e);
+std::optional<Endpoint> decode_endpoint(Reader& r, const char* field);
 
 struct NodeRecord {
   PublicKey key;

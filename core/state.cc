@@ -11,6 +11,19 @@ bool rec_less(const RecordRef& r, const PublicKey& k) { return r->key < k; }
 bool tomb_less(const Tombstone& t, const PublicKey& k) { return t.key < k; }
 }  // namespace
 
+void encode_tombstone(Writer& w, const Tombstone& t) {
+  w.array(t.key.bytes);
+  w.varint(t.version);
+}
+
+Tombstone decode_tombstone(Reader& r) {
+  Tombstone t;
+  t.key.bytes = r.array<32>("tombstone.key");
+  t.version = r.varint("tombstone.version");
+  if (r.ok() && t.version == 0) r.fail("tombstone.version", "must be positive");
+  return t;
+}
+
 std::vector<RecordRef>::iterator MeshState::lower_record(const PublicKey& key) {
   return std::lower_bound(records_.begin(), records_.end(), key, rec_less);
 }

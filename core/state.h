@@ -39,6 +39,10 @@ struct Tombstone {
   auto operator<=>(const Tombstone&) const = default;
 };
 
+// Tombstone encoding shared by messages and mesh images: key, then version (positive).
+void encode_tombstone(Writer& w, const Tombstone& t);
+Tombstone decode_tombstone(Reader& r);  // check r.ok() afterwards
+
 // What a merge changed, for the owner of the state to react to.
 enum class MergeOutcome { kUnchanged, kAdded, kUpdated, kRemoved };
 
