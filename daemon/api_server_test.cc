@@ -9,7 +9,7 @@
 #include <future>
 #include <thread>
 
-#include "daemon/http_client.h"
+#include "daemon/api/http_client.h"
 
 namespace smeg::daemon {
 namespace {

@@ -1,4 +1,4 @@
-#include "daemon/http_client.h"
+#include "daemon/api/http_client.h"
 
 #include <sys/stat.h>
 
