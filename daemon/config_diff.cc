@@ -3,10 +3,12 @@
 
 namespace smeg::daemon {
 
-// Live: what the daemon reads again at each use (the log level, the core's Params, the DNS
-// forwarder's view, the defaults of the next mesh created or joined and the hooks run at the
-// next interface change). Restart: what is bound, opened or named once at start (sockets,
-// directories, the backend, interface names and their MTU and ports, the WireGuard switch).
+// Live: what the daemon reads again at each use (the log level, the DNS forwarder's view, the
+// defaults of the next mesh created or joined and the hooks run at the next interface change).
+// Restart: what is bound, opened or named once at start (sockets, directories, the backend,
+// interface names and their MTU and ports, the WireGuard switch), and the protocol's Params,
+// which a Node takes at construction: its timers and slots are laid out by them, and every
+// member of a mesh must run with the same heartbeat for its neighbours' judgement to hold.
 std::vector<ConfigChange> diff_config(const Config& old_config, const Config& new_config) {
   const Config& a = old_config;
   const Config& b = new_config;
@@ -20,21 +22,21 @@ std::vector<ConfigChange> diff_config(const Config& old_config, const Config& ne
   const Params& p = a.params;
   const Params& q = b.params;
   restart(a.control_port != b.control_port, "gRPCPort");
-  live(p.join_timeout != q.join_timeout, "timeout");
+  restart(p.join_timeout != q.join_timeout, "timeout");
   restart(a.stub_wg != b.stub_wg, "stubWg");
-  live(p.sync_interval != q.sync_interval, "syncInterval");
-  live(p.pull_interval != q.pull_interval, "pullInterval");
-  live(p.heartbeat_interval != q.heartbeat_interval, "heartbeatInterval");
-  live(p.cluster_size != q.cluster_size, "clusterSize");
-  live(p.inter_cluster_chance != q.inter_cluster_chance, "interClusterChance");
-  live(p.branch != q.branch, "branch");
-  live(p.infection_count != q.infection_count, "infectionCount");
+  restart(p.sync_interval != q.sync_interval, "syncInterval");
+  restart(p.pull_interval != q.pull_interval, "pullInterval");
+  restart(p.heartbeat_interval != q.heartbeat_interval, "heartbeatInterval");
+  restart(p.cluster_size != q.cluster_size, "clusterSize");
+  restart(p.inter_cluster_chance != q.inter_cluster_chance, "interClusterChance");
+  restart(p.branch != q.branch, "branch");
+  restart(p.infection_count != q.infection_count, "infectionCount");
   live(a.log_level != b.log_level, "logLevel");
-  live(p.prune_epochs != q.prune_epochs, "pruneEpochs");
-  live(p.tombstone_epochs != q.tombstone_epochs, "tombstoneEpochs");
-  live(p.max_path != q.max_path, "maxPath");
-  live(p.max_message_bytes != q.max_message_bytes, "maxMessageBytes");
-  live(p.join_retry != q.join_retry, "joinRetry");
+  restart(p.prune_epochs != q.prune_epochs, "pruneEpochs");
+  restart(p.tombstone_epochs != q.tombstone_epochs, "tombstoneEpochs");
+  restart(p.max_path != q.max_path, "maxPath");
+  restart(p.max_message_bytes != q.max_message_bytes, "maxMessageBytes");
+  restart(p.join_retry != q.join_retry, "joinRetry");
   // joinTimeout is timeout under its other name: reported once, as timeout.
 
   const BaseConfiguration& x = a.base;

@@ -21,28 +21,28 @@ struct KeyChange {
   bool needs_restart;
 };
 
-// One entry per key of config_keys() (the TLS keys aside: they change nothing). The task's
-// split: protocol tunables, logLevel, dns.forward/upstreams and baseConfiguration apply on
-// SIGHUP; ports, paths, names and listeners need a restart.
+// One entry per key of config_keys() (the TLS keys aside: they change nothing). logLevel,
+// dns.forward/upstreams and baseConfiguration apply on SIGHUP; ports, paths, names, listeners
+// and the protocol's tunables (a Node's Params are fixed for its life) need a restart.
 const std::map<std::string, KeyChange>& changes() {
   static const std::map<std::string, KeyChange> table = {
       {"gRPCPort", {"gRPCPort: 4001", true}},
-      {"timeout", {"timeout: 6", false}},
-      {"joinTimeout", {"joinTimeout: 6", false}},
+      {"timeout", {"timeout: 6", true}},
+      {"joinTimeout", {"joinTimeout: 6", true}},
       {"stubWg", {"stubWg: true", true}},
-      {"syncInterval", {"syncInterval: 3", false}},
-      {"pullInterval", {"pullInterval: 0", false}},
-      {"heartbeatInterval", {"heartbeatInterval: 30", false}},
-      {"clusterSize", {"clusterSize: 8", false}},
-      {"interClusterChance", {"interClusterChance: 0.5", false}},
-      {"branch", {"branch: 5", false}},
-      {"infectionCount", {"infectionCount: 5", false}},
+      {"syncInterval", {"syncInterval: 3", true}},
+      {"pullInterval", {"pullInterval: 0", true}},
+      {"heartbeatInterval", {"heartbeatInterval: 30", true}},
+      {"clusterSize", {"clusterSize: 8", true}},
+      {"interClusterChance", {"interClusterChance: 0.5", true}},
+      {"branch", {"branch: 5", true}},
+      {"infectionCount", {"infectionCount: 5", true}},
       {"logLevel", {"logLevel: debug", false}},
-      {"pruneEpochs", {"pruneEpochs: 4", false}},
-      {"tombstoneEpochs", {"tombstoneEpochs: 3", false}},
-      {"maxPath", {"maxPath: 4", false}},
-      {"maxMessageBytes", {"maxMessageBytes: 9000", false}},
-      {"joinRetry", {"joinRetry: 2", false}},
+      {"pruneEpochs", {"pruneEpochs: 4", true}},
+      {"tombstoneEpochs", {"tombstoneEpochs: 3", true}},
+      {"maxPath", {"maxPath: 4", true}},
+      {"maxMessageBytes", {"maxMessageBytes: 9000", true}},
+      {"joinRetry", {"joinRetry: 2", true}},
       {"baseConfiguration.ipDiscovery", {"baseConfiguration: {ipDiscovery: outgoing}", false}},
       {"baseConfiguration.advertiseRoute", {"baseConfiguration: {advertiseRoute: true}", false}},
       {"baseConfiguration.advertiseDefaults",

@@ -208,7 +208,14 @@ void Daemon::after_input() {
     persist_images();
     next_image_save_ = t + std::chrono::duration_cast<Time>(kImageInterval);
   }
-  if (view_changed_) view_changed_();
+  // What DNS serves moves with the meshes' records: rebuild only when a generation moved.
+  uint64_t signature = meshes_.size();
+  for (const auto& [id, m] : meshes_)
+    signature = signature * 1000003 + node_->config_generation(id);
+  if (signature != view_signature_) {
+    view_signature_ = signature;
+    if (view_changed_) view_changed_();
+  }
   rearm();
 }
 

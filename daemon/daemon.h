@@ -125,8 +125,8 @@ class Daemon {
   uint64_t core_rejected() const { return node_ ? node_->rejected_messages() : 0; }
   // Prometheus text of everything the daemon counts.
   std::string metrics_text() const;
-  // Called after every input that may have changed what DNS serves (the owner rebuilds the
-  // zone), e.g. a member's alias or services.
+  // Called after an input that may have changed what DNS serves (the owner rebuilds the zone):
+  // a member came or went, or changed its alias or services.
   void on_view_changed(std::function<void()> f) { view_changed_ = std::move(f); }
 
  private:
@@ -173,6 +173,7 @@ class Daemon {
   Time next_image_save_ = Time(0);
   std::map<std::string, MeshRuntime> meshes_;
   std::function<void()> view_changed_;
+  uint64_t view_signature_ = ~uint64_t{0};  // of the meshes' generations, last reported
   bool started_ = false;
   uint64_t events_ = 0;
   // Control messages handed to the socket, by core message type (index: MessageType value).

@@ -180,7 +180,6 @@ int main(int argc, char** argv) {
     }
     dns->set_zone(build_zone(daemon));
   }
-  std::shared_ptr<const DnsZone> zone;
   daemon.on_view_changed([&] {
     if (dns) dns->set_zone(build_zone(daemon));
   });
@@ -223,8 +222,25 @@ int main(int argc, char** argv) {
                   "reload refused, keeping the running configuration: " + next.status().message());
       } else {
         for (const std::string& w : next->warnings) log_warning("config", w);
+        const bool dns_changed = next->dns.forward != config->dns.forward ||
+                                 next->dns.upstreams != config->dns.upstreams;
         for (const std::string& key : daemon.reload(*next)) {
           log_warning("config", key + " changed: takes effect at the next restart");
+        }
+        if (dns && dns_changed) {
+          // The forwarder takes its upstreams at start: start it again on the same sockets.
+          config->dns.forward = next->dns.forward;
+          config->dns.upstreams = next->dns.upstreams;
+          dns->stop();
+          DnsServerOptions o;
+          o.listen = config->dns.listen;
+          o.upstreams = upstreams(*config);
+          dns = DnsServer::create(io, o);
+          if (Status s = dns->start(); !s) {
+            log_error("dns", "restarting for the new upstreams: " + s.message());
+          } else {
+            dns->set_zone(build_zone(daemon));
+          }
         }
         log_info("config", "reloaded " + args.config);
       }
