@@ -100,6 +100,7 @@ e2e_start() {
   } > "$cfg"
   ip netns exec "$ns" "$E2E_BIN/smegd" --config "$cfg" >> "$E2E_DIR/h$h/smegd.log" 2>&1 &
   echo $! > "$E2E_DIR/h$h/smegd.pid"
+  disown $!  # its kill -9 is on purpose: no "Killed" notice from the shell
   e2e_wait 10 "smegd on host $h to answer" e2e_ctl "$h" status
 }
 
