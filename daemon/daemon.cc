@@ -453,47 +453,44 @@ Status Daemon::leave_mesh(const std::string& mesh_id) {
   return Status::ok();
 }
 
-Status Daemon::set_alias(const std::string& mesh_id, const std::string& alias) {
-  if (!meshes_.count(mesh_id)) return Status::not_found("not in mesh " + mesh_id);
-  Status s = node_->set_alias(now(), rng_, mesh_id, alias);
+Status Daemon::change_own(const std::string& mesh_id,
+                          const std::function<Status(MeshRuntime&)>& change) {
+  auto it = meshes_.find(mesh_id);
+  if (it == meshes_.end()) return Status::not_found("not in mesh " + mesh_id);
+  Status s = change(it->second);
   if (s) {
-    meshes_[mesh_id].persisted.options.alias = alias;
-    persist(meshes_[mesh_id], true);
+    persist(it->second, true);
     after_input();
   }
   return s;
+}
+
+Status Daemon::set_alias(const std::string& mesh_id, const std::string& alias) {
+  return change_own(mesh_id, [&](MeshRuntime& m) {
+    Status s = node_->set_alias(now(), rng_, mesh_id, alias);
+    if (s) m.persisted.options.alias = alias;
+    return s;
+  });
 }
 
 Status Daemon::set_description(const std::string& mesh_id, const std::string& text) {
-  if (!meshes_.count(mesh_id)) return Status::not_found("not in mesh " + mesh_id);
-  Status s = node_->set_description(now(), rng_, mesh_id, text);
-  if (s) {
-    meshes_[mesh_id].persisted.options.description = text;
-    persist(meshes_[mesh_id], true);
-    after_input();
-  }
-  return s;
+  return change_own(mesh_id, [&](MeshRuntime& m) {
+    Status s = node_->set_description(now(), rng_, mesh_id, text);
+    if (s) m.persisted.options.description = text;
+    return s;
+  });
 }
 
+// Services live in our record, which the image carries (and resume keeps).
 Status Daemon::set_service(const std::string& mesh_id, const std::string& name,
                            const std::string& value) {
-  if (!meshes_.count(mesh_id)) return Status::not_found("not in mesh " + mesh_id);
-  Status s = node_->set_service(now(), rng_, mesh_id, name, value);
-  if (s) {
-    persist(meshes_[mesh_id], true);
-    after_input();
-  }
-  return s;
+  return change_own(
+      mesh_id, [&](MeshRuntime&) { return node_->set_service(now(), rng_, mesh_id, name, value); });
 }
 
 Status Daemon::delete_service(const std::string& mesh_id, const std::string& name) {
-  if (!meshes_.count(mesh_id)) return Status::not_found("not in mesh " + mesh_id);
-  Status s = node_->delete_service(now(), rng_, mesh_id, name);
-  if (s) {
-    persist(meshes_[mesh_id], true);
-    after_input();
-  }
-  return s;
+  return change_own(
+      mesh_id, [&](MeshRuntime&) { return node_->delete_service(now(), rng_, mesh_id, name); });
 }
 
 Result<Invite> Daemon::invite(const std::string& mesh_id) const {

@@ -157,6 +157,9 @@ class Daemon {
   void rearm();
   void finish_join(const std::string& mesh_id, Status status);
   Status start_join(MeshRuntime& m, const Endpoint& bootstrap);
+  // Applies a change of this node's own record in a mesh; persists and publishes it if it
+  // took. Not found for a mesh we are not in.
+  Status change_own(const std::string& mesh_id, const std::function<Status(MeshRuntime&)>& change);
 
   boost::asio::io_context& io_;
   Config config_;
