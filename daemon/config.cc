@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "daemon/host_port.h"
+#include "daemon/seal.h"
 #include "daemon/yaml_reader.h"
 
 namespace smeg::daemon {
@@ -319,6 +320,14 @@ Status ConfigReader::read_metrics(const Node& n, const std::string& path, Metric
 // The core's own rules (ranges, relations between fields), placed at the key they name: its
 // messages begin with the key ("branch must be in 1..64").
 Status ConfigReader::check_params(const Node& root, const Params& p) const {
+  // A control message travels sealed in one UDP datagram.
+  if (p.max_message_bytes > kMaxSealedPlaintext) {
+    const auto it = top_.find("maxMessageBytes");
+    return fail(it != top_.end() ? it->second : root, "maxMessageBytes",
+                "must be at most " + std::to_string(kMaxSealedPlaintext) +
+                    " (a sealed message travels in one UDP datagram), got " +
+                    std::to_string(p.max_message_bytes));
+  }
   const Status s = p.validate();
   if (s) return s;
   const std::string& msg = s.message();

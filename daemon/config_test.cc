@@ -291,6 +291,9 @@ TEST(ConfigErrors, EveryBadValueIsRefusedByName) {
       {"pruneEpochs: 1\n", "t.yaml:1: pruneEpochs: must be at least 2, got 1"},
       {"maxPath: 0\n", "t.yaml:1: maxPath: must be in 1..16, got 0"},
       {"maxMessageBytes: 100\n", "t.yaml:1: maxMessageBytes: must be >= 1200, got 100"},
+      {"maxMessageBytes: 70000\n",
+       "t.yaml:1: maxMessageBytes: must be at most 65441 (a sealed message travels in one UDP "
+       "datagram), got 70000"},
       {"timeout: 500ms\n",
        "t.yaml:1: timeout: must be at least the join retry interval, got 500ms"},
       {"joinTimeout: 500ms\n", "t.yaml:1: joinTimeout: must be at least the join retry interval"},
