@@ -35,6 +35,27 @@ struct Command {
   Handler handler;
 };
 
+// Text for the terminal: control characters (C0, DEL and C1, such as ESC or CSI) become
+// visible escapes, so that what another member wrote (an alias, which smegd passes on as it
+// came) cannot move the cursor or retitle the terminal.
+std::string printable(std::string_view s) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto ch = static_cast<unsigned char>(s[i]);
+    const auto next = i + 1 < s.size() ? static_cast<unsigned char>(s[i + 1]) : 0;
+    if (ch < 0x20 || ch == 0x7f) {
+      out += std::string("\\x") + kHex[ch >> 4] + kHex[ch & 15];
+    } else if (ch == 0xc2 && next >= 0x80 && next <= 0x9f) {  // U+0080..U+009F in UTF-8
+      out += std::string("\\u00") + kHex[next >> 4] + kHex[next & 15];
+      ++i;
+    } else {
+      out += static_cast<char>(ch);
+    }
+  }
+  return out;
+}
+
 // ---- Talking to smegd -----------------------------------------------------------------------
 
 // Calls the API. On any failure (smegd unreachable or refusing, an answer that is not JSON)
@@ -61,7 +82,7 @@ std::optional<Json> call(Context& c, const std::string& method, const std::strin
     if (message.empty()) {
       c.err << "smegctl: smegd answered HTTP " << r->status << " with no message\n";
     } else {
-      c.err << "smegctl: " << message << " (HTTP " << r->status << ")\n";
+      c.err << "smegctl: " << printable(message) << " (HTTP " << r->status << ")\n";
     }
     return std::nullopt;
   }
@@ -106,9 +127,10 @@ std::string shell_quoted(const std::string& s) {
   return s.find('[') == std::string::npos ? s : "'" + s + "'";
 }
 
-// A value as a table cell: strings as they are, null as "-", anything else as JSON.
+// A value as a table cell: strings as they are (printable), null as "-", anything else as
+// JSON.
 std::string text_of(const Json& j) {
-  if (auto s = j.get_string()) return std::string(*s);
+  if (auto s = j.get_string()) return printable(*s);
   if (j.is_null()) return "-";
   return j.dump();
 }
@@ -240,9 +262,11 @@ void peer_rows(const std::string& id, const Json::Array& nodes,
   }
 }
 
-int peers(Context& c, const Verb&, const ParsedFlags& p) {
+int peers(Context& c, const Verb& v, const ParsedFlags& p) {
   std::vector<std::string> ids;
-  if (const std::string* id = p.find("mesh")) {
+  if (p.find("mesh")) {
+    auto id = required(v, p, "mesh");  // given, so not empty
+    if (!id) return usage_error(c, v, id.status());
     ids.push_back(*id);
   } else {
     auto r = call(c, "GET", "/v1/meshes");

@@ -601,6 +601,40 @@ TEST(SmegctlVerbs, PeersOfOneMesh) {
   EXPECT_EQ(lines(r.out).size(), 3u) << r.out;
 }
 
+TEST(SmegctlVerbs, PeersWithAnEmptyMeshIdIsRefused) {
+  FakeSmegd smegd;
+  auto r = run_ctl(smegd, {"peers", "-m", ""});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "peers: --mesh is required")) << r.err;
+  EXPECT_TRUE(smegd.requests.empty());
+}
+
+// Another member chooses its alias, and smegd passes it on as it came: what reaches the
+// terminal has no control characters.
+TEST(SmegctlVerbs, ControlCharactersReachTheTerminalEscaped) {
+  Json doc = parsed(kAlphaDocument);
+  Json evil = doc["nodes"][1];
+  evil.set("alias",
+           "bob\x1b]0;owned\x07\xc2\x9b"
+           "2J\n");
+  Json nodes = Json::array().push(doc["nodes"][0]).push(evil);
+  doc.set("nodes", nodes);
+  FakeSmegd smegd;
+  smegd.answer("GET", "/v1/meshes/alpha", 200, doc.dump());
+  smegd.answer("DELETE", "/v1/meshes/alpha", 409, R"({"error": "busy\u001b[2J"})");
+  auto r = run_ctl(smegd, {"peers", "-m", "alpha"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  auto l = lines(r.out);
+  ASSERT_EQ(l.size(), 3u) << r.out;
+  EXPECT_EQ(words(l[2])[1], "bob\\x1b]0;owned\\x07\\u009b2J\\x0a");
+  r = run_ctl(smegd, {"leave-mesh", "-m", "alpha"});
+  EXPECT_EQ(r.err, "smegctl: busy\\x1b[2J (HTTP 409)\n");
+  // --json stays the API's JSON (escaped by JSON itself).
+  r = run_ctl(smegd, {"peers", "-m", "alpha", "--json"});
+  EXPECT_EQ(parsed(r.out)[0]["nodes"][1]["alias"], evil["alias"]);
+  EXPECT_EQ(r.out.find('\x1b'), std::string::npos);
+}
+
 TEST(SmegctlVerbs, InvitePrintsTheInvite) {
   FakeSmegd smegd;
   smegd.answer("GET", "/v1/meshes/alpha/invite", 200, R"({"invite": ")" + kInvite + "\"}");
