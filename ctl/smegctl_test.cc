@@ -216,6 +216,19 @@ TEST(SmegctlUsage, AFlagWithoutItsValueIsNamed) {
   EXPECT_TRUE(smegd.requests.empty());
 }
 
+// After "=", a value may look like a flag; so may one that is no flag of the verb.
+TEST(SmegctlUsage, AValueThatLooksLikeAFlagGoesAfterEquals) {
+  FakeSmegd smegd;
+  smegd.answer("PUT", "/v1/meshes/alpha/description", 200, R"({"description": "-m"})");
+  auto r = run_ctl(smegd, {"put-description", "--description=-m", "-m", "alpha"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  r = run_ctl(smegd, {"put-description", "-d", "-x", "--mesh", "alpha"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  ASSERT_EQ(smegd.requests.size(), 2u);
+  EXPECT_EQ(smegd.requests[0].body, R"({"description":"-m"})");
+  EXPECT_EQ(smegd.requests[1].body, R"({"description":"-x"})");
+}
+
 TEST(SmegctlUsage, ASwitchTakesNoValue) {
   FakeSmegd smegd;
   auto r = run_ctl(smegd, {"new-mesh", "--advertise=yes"});
@@ -248,6 +261,7 @@ TEST(SmegctlUsage, EveryVerbHasHelpListingItsFlags) {
     FakeSmegd smegd;
     auto r = run_ctl(smegd, {verb, "--help"});
     EXPECT_EQ(r.code, 0) << verb;
+    EXPECT_EQ(run_ctl(smegd, {verb, "-h"}).out, r.out) << verb;
     EXPECT_TRUE(r.err.empty()) << verb << ": " << r.err;
     EXPECT_TRUE(contains(r.out, "usage: smegctl " + verb + " ")) << r.out;
     EXPECT_TRUE(contains(r.out, "--help")) << r.out;
