@@ -1,5 +1,6 @@
 #include "ctl/flags.h"
 
+#include <cctype>
 #include <iomanip>
 #include <optional>
 #include <sstream>

@@ -1,5 +1,7 @@
 #include "ctl/smegctl.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -8,11 +10,13 @@
 #include <iomanip>
 #include <optional>
 #include <sstream>
+#include <string_view>
 
 #include "ctl/flags.h"
 #include "ctl/graph.h"
 #include "ctl/graph_json.h"
 #include "ctl/mesh_request.h"
+#include "ctl/table.h"
 #include "daemon/api/json.h"
 
 namespace smeg::ctl {
@@ -34,27 +38,6 @@ struct Command {
   Verb verb;
   Handler handler;
 };
-
-// Text for the terminal: control characters (C0, DEL and C1, such as ESC or CSI) become
-// visible escapes, so that what another member wrote (an alias, which smegd passes on as it
-// came) cannot move the cursor or retitle the terminal.
-std::string printable(std::string_view s) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const auto ch = static_cast<unsigned char>(s[i]);
-    const auto next = i + 1 < s.size() ? static_cast<unsigned char>(s[i + 1]) : 0;
-    if (ch < 0x20 || ch == 0x7f) {
-      out += std::string("\\x") + kHex[ch >> 4] + kHex[ch & 15];
-    } else if (ch == 0xc2 && next >= 0x80 && next <= 0x9f) {  // U+0080..U+009F in UTF-8
-      out += std::string("\\u00") + kHex[next >> 4] + kHex[next & 15];
-      ++i;
-    } else {
-      out += static_cast<char>(ch);
-    }
-  }
-  return out;
-}
 
 // ---- Talking to smegd -----------------------------------------------------------------------
 
@@ -125,32 +108,6 @@ std::string mesh_path(const std::string& id) { return "/v1/meshes/" + url_escape
 // hold no quote or space: daemon/invite.h.)
 std::string shell_quoted(const std::string& s) {
   return s.find('[') == std::string::npos ? s : "'" + s + "'";
-}
-
-// A value as a table cell: strings as they are (printable), null as "-", anything else as
-// JSON.
-std::string text_of(const Json& j) {
-  if (auto s = j.get_string()) return printable(*s);
-  if (j.is_null()) return "-";
-  return j.dump();
-}
-
-void print_table(std::ostream& out, const std::vector<std::string>& header,
-                 const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width(header.size());
-  for (size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
-  for (const auto& r : rows) {
-    for (size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
-  }
-  auto line = [&](const std::vector<std::string>& r) {
-    for (size_t i = 0; i < r.size(); ++i) {
-      out << r[i];
-      if (i + 1 < r.size()) out << std::string(width[i] - r[i].size() + 2, ' ');
-    }
-    out << "\n";
-  };
-  line(header);
-  for (const auto& r : rows) line(r);
 }
 
 void print_json(Context& c, const Json& j) { c.out << j.dump_pretty() << "\n"; }
