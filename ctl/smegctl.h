@@ -1,10 +1,12 @@
 // smegctl: the command line of smegd's local API. The original's verbs and flags (new-mesh,
 // list-meshes, join-mesh, leave-mesh, get-graph, query-mesh, put-description, put-alias,
-// set-service, delete-service), plus status, peers, invite and graph. Every read verb takes
-// --json (the API's document as it is); every verb takes --help.
+// set-service, delete-service), plus status, peers, invite and graph. Every read verb (all but
+// those that change something) takes --json: the API's document as it is (peers: the
+// documents of the meshes it shows, in an array); every verb takes --help. Flags: ctl/flags.h.
 //
-// Exit codes: 0 done; 1 smegd refused or failed (its message is printed), or is not running;
-// 2 bad usage (the message names the flag or verb).
+// Exit codes: 0 done; 1 smegd refused or failed (its message and HTTP status are printed), is
+// not running, or answered something this smegctl does not understand (which answer and
+// why); 2 bad usage (the message names the flag, argument or verb; nothing is requested).
 #pragma once
 
 #include <functional>
