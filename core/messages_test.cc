@@ -423,6 +423,22 @@ TEST(Messages, SemanticChecksRejected) {
                                                   JoinRequestMsg{RecordRef::make(bad)})),
                               pool)
                    .is_ok());
+  // An alias or a service that no owner could have set (a terminal escape, a dot, a space).
+  for (const char* alias : {"a\x1b[2J", "a.b", "two words"}) {
+    bad = full_record(kSender, 1);
+    bad.alias = alias;
+    auto r = decode_message(
+        encode_message(with(MessageType::kJoinRequest, JoinRequestMsg{RecordRef::make(bad)})),
+        pool);
+    ASSERT_FALSE(r.is_ok()) << alias;
+    EXPECT_NE(r.status().message().find("record.alias"), std::string::npos);
+  }
+  bad = full_record(kSender, 1);
+  bad.services[0].second = "line\nbreak";
+  EXPECT_FALSE(decode_message(encode_message(with(MessageType::kJoinRequest,
+                                                  JoinRequestMsg{RecordRef::make(bad)})),
+                              pool)
+                   .is_ok());
   // Unknown delta flag bits.
   Bytes enc = encode_message(delta(true, false));
   enc.back() = 8;

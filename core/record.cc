@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/params.h"
 #include "core/rng.h"
 
 namespace smeg {
@@ -133,11 +134,17 @@ NodeRecord NodeRecord::decode(Reader& r) {
     if (r.ok() && n.attached_to.is_zero()) r.fail("record.attached_to", "zero key");
   }
   n.alias = r.string("record.alias", RecordLimits::kAlias);
+  // What an owner could not have set (MeshOptions::validate) is not taken from the wire either:
+  // aliases and service names become DNS names and table cells on every other node.
+  if (r.ok() && !n.alias.empty() && !validate_alias(n.alias)) {
+    r.fail("record.alias", "not a valid alias");
+  }
   n.description = r.string("record.description", RecordLimits::kDescription);
   const size_t services = r.count("record.services", RecordLimits::kServices, 2);
   for (size_t i = 0; i < services && r.ok(); ++i) {
     std::string name = r.string("record.service.name", RecordLimits::kServiceName);
     std::string value = r.string("record.service.value", RecordLimits::kServiceValue);
+    if (r.ok() && !validate_service(name, value)) r.fail("record.services", "not a valid service");
     if (r.ok() && !n.services.empty() && n.services.back().first >= name) {
       r.fail("record.services", "not sorted and unique");
     }
