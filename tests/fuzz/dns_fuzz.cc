@@ -63,6 +63,13 @@ std::vector<DnsMesh> meshes_for(const DnsName& name, size_t copies) {
   return meshes;
 }
 
+// Log text: printable ASCII only, so a hostile name cannot forge a line or a terminal escape.
+void check_printable(const std::string& text) {
+  for (char c : text) {
+    if (c < 0x20 || c > 0x7e) fail("unescaped byte in log text", text);
+  }
+}
+
 size_t name_wire_size(const DnsName& name) {
   size_t n = 1;
   for (const std::string& label : name) n += 1 + label.size();
@@ -103,7 +110,7 @@ void check_response(const DnsQuery& query, const DnsAnswer& answer, size_t limit
     }
     const size_t bare = kDnsHeaderBytes + name_wire_size(query.question.name) + 4 + 11 * opt;
     if (response.size() != bare) fail("truncated response is not bare", "");
-    if (answer.answers.empty()) fail("truncated without answers to leave out", "");
+    if (answer.answers.empty() && bare <= limit) fail("truncated though the reply fits", "");
   } else {
     if (response.size() > limit) {
       fail("response exceeds the limit",
@@ -135,7 +142,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   const size_t udp = query->udp_limit();
   if (udp < kDnsClassicUdp || udp > kDnsMaxUdp) fail("udp limit out of range", "");
-  (void)dns_name_text(query->question.name);
+  const std::string text = dns_name_text(query->question.name);
+  check_printable(text);
+  if (text.find(' ') != std::string::npos) fail("unescaped space in a name", text);
 
   // The id is random to the fuzzer: it picks the limit (bits 0-10, or TCP's 65535 when bit 15
   // is set) and how many copies of each record the answer holds (bits 11-14).
@@ -145,6 +154,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (DnsZone::contains(query->question.name)) {
     const std::vector<DnsMesh> meshes = meshes_for(query->question.name, copies);
     const std::shared_ptr<const DnsZone> zone = DnsZone::build(meshes);
+    for (const std::string& line : zone->rejected()) check_printable(line);
     check_response(*query, zone->lookup(query->question), limit);
   } else {
     check_response(*query, synthetic_answer(query->question, copies), limit);
