@@ -127,7 +127,6 @@ void Daemon::stop() {
   for (auto& [id, m] : meshes_) {
     if (m.state == MeshState::kMember) persist(m, true);
   }
-  boost::system::error_code ignored;
   timer_.cancel();
   socket_.close();
 }

@@ -75,7 +75,7 @@ struct Scrape : std::enable_shared_from_this<Scrape> {
 }  // namespace
 
 MetricsListener::MetricsListener(asio::io_context& io, Render render)
-    : io_(io), render_(std::move(render)), acceptor_(io) {}
+    : render_(std::move(render)), acceptor_(io) {}
 
 MetricsListener::~MetricsListener() { close(); }
 

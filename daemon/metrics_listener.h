@@ -30,7 +30,6 @@ class MetricsListener {
  private:
   void accept();
 
-  boost::asio::io_context& io_;
   Render render_;
   boost::asio::ip::tcp::acceptor acceptor_;
   uint16_t port_ = 0;

@@ -6,6 +6,8 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -53,7 +55,20 @@ TEST(PersistedMesh, RoundTripsEveryField) {
   ASSERT_TRUE(m.image) << "the sample holds an image of a real mesh";
   ASSERT_EQ(m.image->records.size(), 1u);
   RecordPool pool;
-  auto back = decode_persisted_mesh(encode_persisted_mesh(m), pool);
+  const Bytes file = encode_persisted_mesh(m);
+  // A seed corpus for tests/fuzz/mesh_file_fuzz: the file as is (mode byte 0), and its body
+  // without the checksum, which the harness appends (mode byte 1).
+  if (const char* dir = std::getenv("SMEG_MESH_FILE_CORPUS")) {
+    Bytes as_is = {0}, body = {1};
+    as_is.insert(as_is.end(), file.begin(), file.end());
+    body.insert(body.end(), file.begin(), file.end() - 16);
+    for (const auto& [name, seed] : {std::pair{"/mesh-file", as_is}, {"/mesh-body", body}}) {
+      std::ofstream(std::string(dir) + name, std::ios::binary)
+          .write(reinterpret_cast<const char*>(seed.data()),
+                 static_cast<std::streamsize>(seed.size()));
+    }
+  }
+  auto back = decode_persisted_mesh(file, pool);
   ASSERT_TRUE(back) << back.status().to_string();
   expect_same(m, *back);
 
