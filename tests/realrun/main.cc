@@ -142,16 +142,21 @@ int run(int argc, char** argv) {
     std::fprintf(stderr, "smeg-realrun: %s\n", sc.status().message().c_str());
     return 2;
   }
+  // What no real run can do is refused before the machine is looked at; a latency or loss
+  // model is refused once netem turns out not to work here.
+  auto plan = plan_real_run(*sc, a.scenario, HostCapabilities{true});
+  if (!plan) {
+    std::fprintf(stderr, "smeg-realrun: %s\n", plan.status().message().c_str());
+    return 2;
+  }
   const unsigned long pid = static_cast<unsigned long>(getpid());
   const std::string tag = "rr" + hex(pid);
   if (auto why = missing_prerequisite(tag)) {
     std::printf("SKIP: %s\n", why->c_str());
     return 77;
   }
-  HostCapabilities caps;
-  caps.netem = have_tool("tc") && netem_works(tag);
-  auto plan = plan_real_run(*sc, a.scenario, caps);
-  if (!plan) {
+  if (plan->netem.any() && !(have_tool("tc") && netem_works(tag))) {
+    plan = plan_real_run(*sc, a.scenario, HostCapabilities{false});
     std::fprintf(stderr, "smeg-realrun: %s\n", plan.status().message().c_str());
     return 2;
   }

@@ -99,6 +99,7 @@ Status RealRun::restart(const sim::RestartFault& r) {
     }
     up_[x] = true;
     bytes_[x].restarted();
+    messages_[x].restarted();
     views_.restarted(x, now_us());
     note("restart of host " + std::to_string(x + 1));
   }

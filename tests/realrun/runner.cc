@@ -37,6 +37,7 @@ RealRun::RealRun(const sim::Scenario& sc, const RealRunPlan& plan, const RunOpti
       up_(n_, false),
       member_(n_, false),
       bytes_(n_),
+      messages_(n_),
       views_(n_) {}
 
 RealRun::~RealRun() {
@@ -213,7 +214,11 @@ void RealRun::scrape(uint32_t h) {
   auto text = call_text(h, "GET", "/metrics", "", kApiTimeoutMs);
   if (!text) return;
   auto bytes = counter_sum(*text, "smeg_gossip_bytes_total");
-  if (bytes) bytes_[h].scrape(*bytes);
+  auto messages = counter_sum(*text, "smeg_gossip_messages_total");
+  if (bytes && messages) {
+    bytes_[h].scrape(*bytes);
+    messages_[h].scrape(*messages);
+  }
 }
 
 RealRunSummary RealRun::summarize() const {
@@ -228,16 +233,20 @@ RealRunSummary RealRun::summarize() const {
   std::vector<bool> live(n_);
   size_t live_count = 0;
   double bytes = 0;
+  double messages = 0;
   for (uint32_t h = 0; h < n_; ++h) {
     live[h] = up_[h] && member_[h];
     live_count += live[h];
     bytes += bytes_[h].total();
+    messages += messages_[h].total();
   }
   r.failure_convergence = views_.metrics().failure_convergence(live);
   r.join_dissemination = views_.metrics().join_dissemination(live);
   r.false_prunes = views_.metrics().false_prunes();
   if (live_count > 0 && real_seconds_ > 0) {
-    r.control_bytes_per_node_per_second = bytes / (static_cast<double>(live_count) * real_seconds_);
+    const double per = static_cast<double>(live_count) * real_seconds_;
+    r.control_bytes_per_node_per_second = bytes / per;
+    r.messages_per_node_per_second = messages / per;
   }
   r.events = events_;
   return r;

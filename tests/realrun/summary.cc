@@ -44,8 +44,10 @@ std::string summary_text(const RealRunSummary& r) {
                            r.poll_interval_seconds * 1e3, r.mean_poll_period_seconds * 1e3);
   out += samples_line("failure convergence:", r.failure_convergence);
   out += samples_line("join dissemination: ", r.join_dissemination);
-  out += format("false prunes: %" PRIu64 "; control traffic %.0f B/s per node (sealed)\n",
-                r.false_prunes, r.control_bytes_per_node_per_second);
+  out +=
+      format("false prunes: %" PRIu64
+             "; control traffic %.0f B/s per node (sealed), %.2f messages/s per node\n",
+             r.false_prunes, r.control_bytes_per_node_per_second, r.messages_per_node_per_second);
   return out;
 }
 
@@ -64,6 +66,7 @@ std::string summary_json(const RealRunSummary& r) {
                     .set("join_dissemination", samples_json(r.join_dissemination))
                     .set("false_prunes", r.false_prunes)
                     .set("control_bytes_per_node_per_second", r.control_bytes_per_node_per_second)
+                    .set("messages_per_node_per_second", r.messages_per_node_per_second)
                     .set("events", std::move(events));
   return j.dump() + "\n";
 }

@@ -26,6 +26,9 @@ struct RealRunSummary {
   uint64_t false_prunes = 0;
   // Sealed control bytes (smeg_gossip_bytes_total) per node live at the end, per second.
   double control_bytes_per_node_per_second = 0;
+  // Sealed control datagrams (smeg_gossip_messages_total), on the same basis: each carries
+  // 66 bytes of envelope (daemon/seal.h) that the simulator does not count.
+  double messages_per_node_per_second = 0;
   std::vector<std::string> events;  // "10.001 s: crash of host 3 (leader)", in order
 };
 

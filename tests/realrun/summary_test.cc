@@ -22,6 +22,7 @@ RealRunSummary example() {
   r.join_dissemination = {5, 0.2, 0.3, 0.3, 0};
   r.false_prunes = 0;
   r.control_bytes_per_node_per_second = 812.25;
+  r.messages_per_node_per_second = 9.5;
   r.events = {"10.001 s: crash of host 3 (the leader)"};
   return r;
 }
@@ -35,7 +36,9 @@ TEST(Summary, TextReadsLikeSmegsim) {
                    "unconverged"),
             std::string::npos)
       << t;
-  EXPECT_NE(t.find("false prunes: 0; control traffic 812 B/s per node"), std::string::npos) << t;
+  EXPECT_NE(t.find("false prunes: 0; control traffic 812 B/s per node (sealed), 9.50 messages/s"),
+            std::string::npos)
+      << t;
 }
 
 TEST(Summary, JsonHasTheSimulatorsKeys) {
@@ -48,6 +51,7 @@ TEST(Summary, JsonHasTheSimulatorsKeys) {
   EXPECT_EQ((*j)["join_dissemination"]["p99"].get_number(), 0.3);
   EXPECT_EQ((*j)["false_prunes"].get_int(), 0);
   EXPECT_EQ((*j)["control_bytes_per_node_per_second"].get_number(), 812.25);
+  EXPECT_EQ((*j)["messages_per_node_per_second"].get_number(), 9.5);
   EXPECT_EQ((*j)["events"].size(), 1u);
   // The CTest check greps the compact form.
   EXPECT_NE(line.find("\"failure_convergence\":{\"count\":4,"), std::string::npos) << line;
