@@ -86,8 +86,8 @@ class RealRun {
   std::vector<bool> up_;                        // smegd running (not killed)
   std::vector<bool> member_;                    // in its mesh (or joining it)
   std::vector<uint32_t> crashed_;               // in crash order, repeats allowed
-  std::vector<CounterTotal> bytes_;             // smeg_gossip_bytes_total, per host
-  std::vector<CounterTotal> messages_;          // smeg_gossip_messages_total, per host
+  std::vector<LabelledCounterTotal> bytes_;     // smeg_gossip_bytes_total by type, per host
+  std::vector<LabelledCounterTotal> messages_;  // smeg_gossip_messages_total by type, per host
   ViewTracker views_;
   std::vector<std::unique_ptr<PendingJoin>> joins_;
   std::vector<std::string> events_;

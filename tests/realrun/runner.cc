@@ -118,6 +118,7 @@ Status RealRun::form_meshes() {
         if (!id || !inv) return Status::io_error("POST /v1/meshes: no id and invite in the answer");
         mesh_id_[spec.id] = *id;
         invite = *inv;
+        note("host " + std::to_string(h + 1) + " created mesh " + spec.id + " (" + *id + ")");
       } else {
         const api::Json body = api::Json::object().set("invite", invite);
         auto joined = call(h, "POST", "/v1/meshes/join", &body, kJoinTimeoutMs);
@@ -126,7 +127,7 @@ Status RealRun::form_meshes() {
       member_[h] = true;
       if (Status s = check_time(); !s) return s;
     }
-    note("mesh " + spec.id + " is " + mesh_id_[spec.id]);
+    note("every peer of mesh " + spec.id + " joined");
   }
   return Status::ok();
 }
@@ -213,8 +214,8 @@ void RealRun::scrape(uint32_t h) {
   if (!up_[h]) return;
   auto text = call_text(h, "GET", "/metrics", "", kApiTimeoutMs);
   if (!text) return;
-  auto bytes = counter_sum(*text, "smeg_gossip_bytes_total");
-  auto messages = counter_sum(*text, "smeg_gossip_messages_total");
+  auto bytes = counter_by_label(*text, "smeg_gossip_bytes_total", "type");
+  auto messages = counter_by_label(*text, "smeg_gossip_messages_total", "type");
   if (bytes && messages) {
     bytes_[h].scrape(*bytes);
     messages_[h].scrape(*messages);
@@ -234,11 +235,14 @@ RealRunSummary RealRun::summarize() const {
   size_t live_count = 0;
   double bytes = 0;
   double messages = 0;
+  std::map<std::string, TypeTraffic> traffic;
   for (uint32_t h = 0; h < n_; ++h) {
     live[h] = up_[h] && member_[h];
     live_count += live[h];
     bytes += bytes_[h].total();
     messages += messages_[h].total();
+    for (const auto& [type, c] : bytes_[h].by_label()) traffic[type].bytes += c.total();
+    for (const auto& [type, c] : messages_[h].by_label()) traffic[type].messages += c.total();
   }
   r.failure_convergence = views_.metrics().failure_convergence(live);
   r.join_dissemination = views_.metrics().join_dissemination(live);
@@ -247,6 +251,9 @@ RealRunSummary RealRun::summarize() const {
     const double per = static_cast<double>(live_count) * real_seconds_;
     r.control_bytes_per_node_per_second = bytes / per;
     r.messages_per_node_per_second = messages / per;
+    for (const auto& [type, t] : traffic) {
+      r.traffic_by_type[type] = TypeTraffic{t.messages / per, t.bytes / per};
+    }
   }
   r.events = events_;
   return r;

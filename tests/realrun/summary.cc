@@ -52,6 +52,10 @@ std::string summary_text(const RealRunSummary& r) {
 }
 
 std::string summary_json(const RealRunSummary& r) {
+  api::Json traffic = api::Json::object();
+  for (const auto& [type, t] : r.traffic_by_type) {
+    traffic.set(type, api::Json::object().set("messages", t.messages).set("bytes", t.bytes));
+  }
   api::Json events = api::Json::array();
   for (const std::string& e : r.events) events.push(e);
   api::Json j = api::Json::object()
@@ -67,6 +71,7 @@ std::string summary_json(const RealRunSummary& r) {
                     .set("false_prunes", r.false_prunes)
                     .set("control_bytes_per_node_per_second", r.control_bytes_per_node_per_second)
                     .set("messages_per_node_per_second", r.messages_per_node_per_second)
+                    .set("traffic_by_type", std::move(traffic))
                     .set("events", std::move(events));
   return j.dump() + "\n";
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,12 @@
 #include "sim/scenario.h"
 
 namespace smeg::realrun {
+
+// Control messages of one type, per node per second.
+struct TypeTraffic {
+  double messages = 0;
+  double bytes = 0;
+};
 
 struct RealRunSummary {
   std::string name;
@@ -29,6 +36,7 @@ struct RealRunSummary {
   // Sealed control datagrams (smeg_gossip_messages_total), on the same basis: each carries
   // 66 bytes of envelope (daemon/seal.h) that the simulator does not count.
   double messages_per_node_per_second = 0;
+  std::map<std::string, TypeTraffic> traffic_by_type;  // by message type, as the simulator's
   std::vector<std::string> events;  // "10.001 s: crash of host 3 (leader)", in order
 };
 

@@ -23,6 +23,7 @@ RealRunSummary example() {
   r.false_prunes = 0;
   r.control_bytes_per_node_per_second = 812.25;
   r.messages_per_node_per_second = 9.5;
+  r.traffic_by_type["sync"] = TypeTraffic{9.5, 812.25};
   r.events = {"10.001 s: crash of host 3 (the leader)"};
   return r;
 }
@@ -52,6 +53,7 @@ TEST(Summary, JsonHasTheSimulatorsKeys) {
   EXPECT_EQ((*j)["false_prunes"].get_int(), 0);
   EXPECT_EQ((*j)["control_bytes_per_node_per_second"].get_number(), 812.25);
   EXPECT_EQ((*j)["messages_per_node_per_second"].get_number(), 9.5);
+  EXPECT_EQ((*j)["traffic_by_type"]["sync"]["bytes"].get_number(), 812.25);
   EXPECT_EQ((*j)["events"].size(), 1u);
   // The CTest check greps the compact form.
   EXPECT_NE(line.find("\"failure_convergence\":{\"count\":4,"), std::string::npos) << line;

@@ -25,8 +25,42 @@ Result<std::vector<std::string>> wireguard_peer_keys(const api::Json& doc) {
   return keys;
 }
 
-Result<double> counter_sum(std::string_view text, std::string_view name) {
-  double sum = 0;
+namespace {
+
+// Reads `{k="v",...}` at the front of text (removing it); the value of `label` goes to out.
+// Values may hold escaped quotes and backslashes, and any other byte, '}' included.
+bool read_labels(std::string_view& text, std::string_view label, std::string& out) {
+  if (text.empty() || text[0] != '{') return true;
+  size_t i = 1;
+  while (i < text.size() && text[i] != '}') {
+    const size_t eq = text.find('=', i);
+    if (eq == std::string_view::npos || eq + 1 >= text.size() || text[eq + 1] != '"') return false;
+    const std::string_view key = text.substr(i, eq - i);
+    std::string value;
+    size_t j = eq + 2;
+    for (; j < text.size() && text[j] != '"'; ++j) {
+      if (text[j] == '\\' && j + 1 < text.size()) {
+        ++j;
+        value += text[j] == 'n' ? '\n' : text[j];
+      } else {
+        value += text[j];
+      }
+    }
+    if (j >= text.size()) return false;
+    if (key == label) out = std::move(value);
+    i = j + 1;
+    if (i < text.size() && text[i] == ',') ++i;
+  }
+  if (i >= text.size()) return false;
+  text.remove_prefix(i + 1);
+  return true;
+}
+
+}  // namespace
+
+Result<std::map<std::string, double>> counter_by_label(std::string_view text, std::string_view name,
+                                                       std::string_view label) {
+  std::map<std::string, double> out;
   size_t line_no = 0;
   while (!text.empty()) {
     const size_t eol = text.find('\n');
@@ -36,18 +70,13 @@ Result<double> counter_sum(std::string_view text, std::string_view name) {
     if (line.substr(0, name.size()) != name) continue;
     std::string_view rest = line.substr(name.size());
     if (rest.empty() || (rest[0] != ' ' && rest[0] != '{')) continue;  // a longer name
-    if (rest[0] == '{') {
-      // Label values may hold '}' only escaped inside quotes; the set ends at the last '}'.
-      const size_t close = rest.rfind('}');
-      if (close == std::string_view::npos) {
-        return Status::invalid_argument("metrics line " + std::to_string(line_no) +
-                                        ": unterminated labels");
-      }
-      rest = rest.substr(close + 1);
+    std::string value_of_label;
+    if (!read_labels(rest, label, value_of_label)) {
+      return Status::invalid_argument("metrics line " + std::to_string(line_no) +
+                                      ": unterminated labels");
     }
     while (!rest.empty() && rest[0] == ' ') rest.remove_prefix(1);
-    const size_t end = rest.find(' ');  // an optional timestamp follows
-    const std::string_view number = rest.substr(0, end);
+    const std::string_view number = rest.substr(0, rest.find(' '));  // a timestamp may follow
     double v = 0;
     const auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), v);
     if (ec != std::errc() || ptr != number.data() + number.size() || !std::isfinite(v)) {
@@ -55,8 +84,16 @@ Result<double> counter_sum(std::string_view text, std::string_view name) {
                                       std::string(name) + ": not a number: \"" +
                                       std::string(number) + "\"");
     }
-    sum += v;
+    out[value_of_label] += v;
   }
+  return out;
+}
+
+Result<double> counter_sum(std::string_view text, std::string_view name) {
+  auto by = counter_by_label(text, name, "");
+  if (!by) return by.status();
+  double sum = 0;
+  for (const auto& [label, v] : *by) sum += v;
   return sum;
 }
 
@@ -64,6 +101,25 @@ void CounterTotal::scrape(double value) {
   if (seen_) total_ += value >= last_ ? value - last_ : value;  // below: a new process
   seen_ = true;
   last_ = value;
+}
+
+void LabelledCounterTotal::scrape(const std::map<std::string, double>& values) {
+  for (const auto& [label, v] : values) {
+    auto [it, fresh] = by_.try_emplace(label);
+    if (fresh && seen_) it->second.scrape(0);
+    it->second.scrape(v);
+  }
+  seen_ = true;
+}
+
+void LabelledCounterTotal::restarted() {
+  for (auto& [label, c] : by_) c.restarted();
+}
+
+double LabelledCounterTotal::total() const {
+  double sum = 0;
+  for (const auto& [label, c] : by_) sum += c.total();
+  return sum;
 }
 
 ViewTracker::ViewTracker(uint32_t hosts)

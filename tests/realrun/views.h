@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,8 +22,12 @@ namespace smeg::realrun {
 // device holds as peers (those with a "wireguard" member). The error names the field.
 Result<std::vector<std::string>> wireguard_peer_keys(const api::Json& mesh_document);
 
-// The sum of every sample of the counter `name` (any labels) in Prometheus text; 0 when it has
-// none. An unreadable sample value is an error naming the line.
+// The samples of the counter `name` in Prometheus text, summed by the value of their label
+// `label` ("" for samples without it); empty when it has none. An unreadable label set or
+// value is an error naming the line.
+Result<std::map<std::string, double>> counter_by_label(std::string_view text, std::string_view name,
+                                                       std::string_view label);
+// The sum of every sample of the counter `name` (any labels); 0 when it has none.
 Result<double> counter_sum(std::string_view text, std::string_view name);
 
 // A counter scraped again and again from a process that may restart, its count then starting
@@ -38,6 +43,20 @@ class CounterTotal {
   bool seen_ = false;
   double last_ = 0;
   double total_ = 0;
+};
+
+// CounterTotal per value of a label (smeg_gossip_bytes_total by type): a value that first
+// appears after the first scrape is counted from 0.
+class LabelledCounterTotal {
+ public:
+  void scrape(const std::map<std::string, double>& values);
+  void restarted();
+  const std::map<std::string, CounterTotal>& by_label() const { return by_; }
+  double total() const;
+
+ private:
+  bool seen_ = false;
+  std::map<std::string, CounterTotal> by_;
 };
 
 // Views of every host, turned into sim::Metrics events as polls arrive.

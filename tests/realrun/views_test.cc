@@ -46,6 +46,20 @@ TEST(CounterSum, SumsEveryLabelledSampleOfTheCounterOnly) {
   EXPECT_DOUBLE_EQ(*counter_sum("smeg_x 5 1700000000000", "smeg_x"), 5.0);  // a timestamp
 }
 
+TEST(CounterByLabel, SumsPerValueOfTheLabel) {
+  const char* text =
+      "smeg_gossip_bytes_total{type=\"sync\"} 1200\n"
+      "smeg_gossip_bytes_total{mesh=\"x\\\"}\",type=\"sync\"} 10\n"
+      "smeg_gossip_bytes_total{type=\"delta\"} 5\n"
+      "smeg_gossip_bytes_total 7\n";
+  auto by = counter_by_label(text, "smeg_gossip_bytes_total", "type");
+  ASSERT_TRUE(by.is_ok()) << by.status().message();
+  EXPECT_EQ(*by, (std::map<std::string, double>{{"", 7}, {"delta", 5}, {"sync", 1210}}));
+  auto bad = counter_by_label("smeg_x{type=sync} 1\n", "smeg_x", "type");
+  ASSERT_FALSE(bad.is_ok());
+  EXPECT_EQ(bad.status().message(), "metrics line 1: unterminated labels");
+}
+
 TEST(CounterSum, AnUnreadableValueNamesTheLineAndCounter) {
   auto bad = counter_sum("smeg_up 1\nsmeg_x{a=\"b\"} twelve\n", "smeg_x");
   ASSERT_FALSE(bad.is_ok());
@@ -65,6 +79,17 @@ TEST(CounterTotal, CountsFromTheFirstScrapeAcrossRestarts) {
   c.restarted();  // told: a new process, even though it already counted more than before
   c.scrape(900);
   EXPECT_DOUBLE_EQ(c.total(), 1600);
+}
+
+TEST(LabelledCounterTotal, ALabelFirstSeenLaterCountsFromZero) {
+  LabelledCounterTotal c;
+  c.scrape({{"sync", 100}});  // the baseline
+  c.scrape({{"sync", 150}, {"snapshot", 40}});
+  EXPECT_DOUBLE_EQ(c.by_label().at("sync").total(), 50);
+  EXPECT_DOUBLE_EQ(c.by_label().at("snapshot").total(), 40);
+  c.restarted();
+  c.scrape({{"sync", 10}});
+  EXPECT_DOUBLE_EQ(c.total(), 100);
 }
 
 std::vector<bool> hosts(std::initializer_list<int> in, uint32_t n = 4) {
