@@ -27,11 +27,14 @@ p1="$(key_of 1)"; p2="$(key_of 2)"
 for h in 3 4 5; do
   a="$(attached "$h")"
   [ "$a" = "$p1" ] || [ "$a" = "$p2" ] || { e2e_log "client $h attached to a non-peer"; exit 1; }
-  # Every member agrees on the attachment (it is computed, not negotiated).
+  # Every member comes to the same attachment (it is computed from the view, not negotiated;
+  # a member that has not yet heard of the client says null until gossip brings it).
   k="$(key_of "$h")"
+  agrees_on() { # O: host O puts client $k on peer $a
+    [ "$(e2e_ctl "$1" query-mesh -m "$mesh" -q "nodes[?key=='$k'].attachedTo | [0]" | tr -d '"')" = "$a" ]
+  }
   for o in 1 2 3 4 5; do
-    got="$(e2e_ctl "$o" query-mesh -m "$mesh" -q "nodes[?key=='$k'].attachedTo | [0]" | tr -d '"')"
-    [ "$got" = "$a" ] || { e2e_log "host $o thinks client $h is on $got, not $a"; exit 1; }
+    e2e_wait 20 "host $o to put client $h on the same peer" agrees_on "$o"
   done
   ka="$(e2e_in "$h" wg show "$(e2e_iface "$h" "$mesh")" persistent-keepalive | awk '{print $2}')"
   [ "$ka" = 25 ] || { e2e_log "client $h keepalive is '$ka', not 25"; exit 1; }

@@ -26,6 +26,9 @@ agrees() { # H: the selected exit is one of the two and WireGuard routes ::/0 to
   local v; v="$(via "$1")"
   { [ "$v" = "$exit1" ] || [ "$v" = "$exit2" ]; } && [ "$(wg_default_on "$1")" = "$v" ]
 }
+# Choices are final once every host knows both exits: wait for the whole view first.
+all_seen() { [ "$(e2e_ctl "$1" query-mesh -m "$mesh" -q 'length(nodes[?alive])')" = 6 ]; }
+for h in 1 2 3 4 5 6; do e2e_wait 30 "host $h to see all 6 members" all_seen "$h"; done
 declare -A chose
 for h in 3 4 5 6; do
   e2e_wait 30 "host $h to route ::/0 to an exit" agrees "$h"
