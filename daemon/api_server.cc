@@ -11,6 +11,8 @@
 #include <cstring>
 #include <optional>
 
+#include "daemon/api/json.h"
+
 namespace smeg::daemon {
 
 namespace asio = boost::asio;
@@ -30,19 +32,7 @@ int hex_value(char c) {
 }
 
 std::string json_error(std::string_view message) {
-  std::string out = "{\"error\":\"";
-  for (char c : message) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  out += "\"}\n";
-  return out;
+  return api::Json::object().set("error", message).dump() + "\n";
 }
 
 std::string errno_text(int e) {

@@ -161,7 +161,6 @@ class Daemon {
   // took. Not found for a mesh we are not in.
   Status change_own(const std::string& mesh_id, const std::function<Status(MeshRuntime&)>& change);
 
-  boost::asio::io_context& io_;
   Config config_;
   const std::chrono::steady_clock::time_point origin_ = std::chrono::steady_clock::now();
   std::unique_ptr<StateDir> state_;
@@ -178,7 +177,6 @@ class Daemon {
   std::function<void()> view_changed_;
   uint64_t view_signature_ = ~uint64_t{0};  // of the meshes' generations, last reported
   bool started_ = false;
-  uint64_t events_ = 0;
   // Control messages handed to the socket, by core message type (index: MessageType value).
   std::array<uint64_t, 8> sent_messages_{}, sent_bytes_{};
 };

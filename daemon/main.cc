@@ -168,17 +168,22 @@ int main(int argc, char** argv) {
   }
 
   std::shared_ptr<DnsServer> dns;
-  if (config->dns.enabled) {
+  // Starts the DNS server on the configured sockets, with the current upstreams and zone.
+  auto start_dns = [&]() -> Status {
     DnsServerOptions o;
     o.listen = config->dns.listen;
     o.upstreams = upstreams(*config);
     dns = DnsServer::create(io, o);
-    if (Status s = dns->start(); !s) {
+    if (Status s = dns->start(); !s) return s;
+    dns->set_zone(build_zone(daemon));
+    return Status::ok();
+  };
+  if (config->dns.enabled) {
+    if (Status s = start_dns(); !s) {
       log_error("dns", s.message());
       daemon.stop();
       return 1;
     }
-    dns->set_zone(build_zone(daemon));
   }
   daemon.on_view_changed([&] {
     if (dns) dns->set_zone(build_zone(daemon));
@@ -232,14 +237,8 @@ int main(int argc, char** argv) {
           config->dns.forward = next->dns.forward;
           config->dns.upstreams = next->dns.upstreams;
           dns->stop();
-          DnsServerOptions o;
-          o.listen = config->dns.listen;
-          o.upstreams = upstreams(*config);
-          dns = DnsServer::create(io, o);
-          if (Status s = dns->start(); !s) {
+          if (Status s = start_dns(); !s) {
             log_error("dns", "restarting for the new upstreams: " + s.message());
-          } else {
-            dns->set_zone(build_zone(daemon));
           }
         }
         log_info("config", "reloaded " + args.config);

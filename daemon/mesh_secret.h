@@ -21,7 +21,7 @@ class MeshSecret {
   static constexpr size_t kSize = 32;
   static constexpr size_t kTextSize = 43;
 
-  MeshSecret() = default;  // all zeros: a placeholder to assign to, never a real secret
+  MeshSecret() = default;  // all zeros: a value to assign over; never used as a secret
   MeshSecret(const MeshSecret&) = default;
   MeshSecret& operator=(const MeshSecret&) = default;
   ~MeshSecret();
